@@ -1,0 +1,105 @@
+// The xenstore operations, applied to one version of the tree.
+//
+// An Editor starts from a root and produces a new root; it never touches the
+// live store itself. The Store runs live operations through an Editor and
+// installs the result; a Transaction keeps its own Editor over its snapshot.
+// Every rule of the C daemon lives here once: permission checks with their
+// errno, implicit parent creation with inherited permissions, quotas,
+// per-domain node accounting and change reporting.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cxxenstored/store/accounting.h"
+#include "cxxenstored/store/change.h"
+#include "cxxenstored/store/node.h"
+#include "cxxenstored/store/permissions.h"
+#include "cxxenstored/store/quota.h"
+#include "cxxenstored/util/result.h"
+
+namespace cxxenstored::store {
+
+// Hands out content stamps (see Stamps); shared by the store and all its
+// transactions so every stamp is unique.
+class StampSource {
+ public:
+  std::uint64_t next() { return ++last_; }
+  std::uint64_t last() const { return last_; }
+
+ private:
+  std::uint64_t last_ = 0;
+};
+
+// What a transaction observed of the tree it started from.
+enum class Aspect : std::uint8_t { kExistence, kValue, kPerms, kChildren };
+
+// Receives what an edit depended on. Transactions implement it; live edits
+// pass none.
+class ReadObserver {
+ public:
+  virtual ~ReadObserver() = default;
+  // The operation's result depended on this aspect of the node at path as
+  // the editor's tree has it. node is null when the node does not exist.
+  virtual void observed(std::string_view path, Aspect aspect, const Node* node) = 0;
+  // The editor changed this aspect (kExistence: created or removed the whole
+  // node, and so everything below it).
+  virtual void wrote(std::string_view path, Aspect aspect) = 0;
+};
+
+class Editor {
+ public:
+  // live_usage: node counts before this editor's changes, for quota checks.
+  Editor(NodePtr root, StampSource& stamps, const Quotas& quotas, const Usage& live_usage,
+         ReadObserver* observer = nullptr);
+
+  // Paths must already be canonical (see canonicalize()).
+  Result<std::string> read(const Caller& caller, std::string_view path);
+  // Child names, oldest first.
+  Result<std::vector<std::string>> directory(const Caller& caller, std::string_view path);
+  // The node's children stamp, which DIRECTORY_PART reports as generation.
+  Result<std::uint64_t> children_generation(const Caller& caller, std::string_view path);
+  Result<Permissions> get_perms(const Caller& caller, std::string_view path);
+
+  Result<void> write(const Caller& caller, std::string_view path, std::string_view value);
+  Result<void> mkdir(const Caller& caller, std::string_view path);
+  Result<void> rm(const Caller& caller, std::string_view path);
+  Result<void> set_perms(const Caller& caller, std::string_view path, const Permissions& perms);
+
+  // Removes every node owned by domain (keep_orphans: gives them to dom0
+  // instead), as the C daemon does when a domain dies. Never fails.
+  void release_domain(DomainId domain, bool keep_orphans);
+
+  const NodePtr& root() const { return root_; }
+  const UsageDelta& delta() const { return delta_; }
+  const ChangeList& changes() const { return changes_; }
+  ChangeList take_changes() { return std::move(changes_); }
+
+ private:
+  struct Lookup;
+  Lookup find(std::string_view path) const;
+  Result<NodePtr> get_checked(const Caller& caller, std::string_view path, std::uint8_t wanted,
+                              Aspect aspect);
+  Error error_from_ancestors(const Caller& caller, std::string_view path, std::uint8_t wanted,
+                             Error error);
+  void observe(std::string_view path, Aspect aspect, const Node* node);
+  Result<void> create(const Caller& caller, std::string_view path, std::string_view value);
+  Result<void> check_node_size(const Caller& caller, const Node& node, std::size_t extra_children_bytes,
+                               std::size_t value_size, std::size_t perm_count) const;
+  Result<void> charge_new_node(const Caller& caller, DomainId owner);
+  // Replaces the node at path (which must exist, as must every ancestor).
+  void replace(std::string_view path, NodePtr node);
+  std::int64_t owned_nodes(DomainId domain) const;
+
+  NodePtr root_;
+  StampSource& stamps_;
+  const Quotas& quotas_;
+  const Usage& live_usage_;
+  ReadObserver* observer_;
+  UsageDelta delta_;
+  ChangeList changes_;
+};
+
+}  // namespace cxxenstored::store

@@ -1,0 +1,93 @@
+// A transaction: an O(1) snapshot of the tree plus a record of what the
+// transaction's operations depended on (its read set) and did (its op log).
+//
+// Operations run on the transaction's private tree. At commit the Store
+// installs that tree at once if nothing else committed meanwhile; otherwise
+// it checks the read set against the live tree by stamps and replays the op
+// log there (see Store::commit), so only a real read/write conflict yields
+// EAGAIN.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cxxenstored/store/editor.h"
+
+namespace cxxenstored::transaction {
+
+using store::Caller;
+using store::NodePtr;
+using store::Permissions;
+
+// One successful update, kept for replay on the live tree.
+struct LoggedOp {
+  enum class Kind : std::uint8_t { kWrite, kMkdir, kRm, kSetPerms };
+  Kind kind;
+  Caller caller;
+  std::string path;
+  std::string value;          // kWrite
+  Permissions perms;          // kSetPerms
+};
+
+// What the transaction saw: an aspect of a node and the stamp it had (0 when
+// the node did not exist).
+struct ReadRecord {
+  std::string path;
+  store::Aspect aspect;
+  std::uint64_t stamp;
+};
+
+class Transaction : private store::ReadObserver {
+ public:
+  Transaction(NodePtr snapshot, store::StampSource& stamps, const store::Quotas& quotas,
+               const store::Usage& live_usage);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Result<std::string> read(const Caller& caller, std::string_view path);
+  Result<std::vector<std::string>> directory(const Caller& caller, std::string_view path);
+  Result<std::uint64_t> children_generation(const Caller& caller, std::string_view path);
+  Result<Permissions> get_perms(const Caller& caller, std::string_view path);
+  Result<void> write(const Caller& caller, std::string_view path, std::string_view value);
+  Result<void> mkdir(const Caller& caller, std::string_view path);
+  Result<void> rm(const Caller& caller, std::string_view path);
+  Result<void> set_perms(const Caller& caller, std::string_view path, const Permissions& perms);
+
+  const NodePtr& snapshot() const { return snapshot_; }
+  const NodePtr& root() const { return editor_.root(); }
+  const store::UsageDelta& delta() const { return editor_.delta(); }
+  const store::ChangeList& changes() const { return editor_.changes(); }
+  store::ChangeList take_changes() { return editor_.take_changes(); }
+  const std::vector<ReadRecord>& reads() const { return reads_; }
+  const std::vector<LoggedOp>& log() const { return log_; }
+  bool wrote_anything() const { return !log_.empty(); }
+  // Distinct nodes this transaction touched (the transaction-nodes quota).
+  std::size_t nodes_touched() const { return touched_paths_.size(); }
+
+ private:
+  void observed(std::string_view path, store::Aspect aspect, const store::Node* node) override;
+  void wrote(std::string_view path, store::Aspect aspect) override;
+  bool is_own(std::string_view path, store::Aspect aspect) const;
+  // Runs one editor call, undoing it when it pushed the transaction past
+  // its node quota.
+  template <class F>
+  auto guarded(const Caller& caller, F&& op) -> decltype(op());
+
+  NodePtr snapshot_;
+  const store::Quotas& quotas_;
+  store::Editor editor_;
+  std::vector<ReadRecord> reads_;
+  std::vector<LoggedOp> log_;
+  // Per path, bits (1 << Aspect) this transaction recorded from the snapshot
+  // (so each is recorded once) and wrote itself (so reads of its own writes
+  // are never checked against the live tree).
+  std::unordered_map<std::string, std::uint8_t> recorded_;
+  std::unordered_map<std::string, std::uint8_t> written_;
+  std::unordered_set<std::string> touched_paths_;
+};
+
+}  // namespace cxxenstored::transaction

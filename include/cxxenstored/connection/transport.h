@@ -1,0 +1,53 @@
+// The byte pipe under a client connection: a unix socket or a guest's
+// shared-memory ring. The connection layer frames messages on top of it and
+// never knows which kind it has.
+//
+// All calls and callbacks happen on the daemon's single io_context thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace cxxenstored::connection {
+
+// Why a transport stopped.
+enum class CloseReason {
+  kPeerClosed,     // orderly EOF / guest went away
+  kIoError,        // read or write failed
+  kProtocolError,  // ring indices bogus or similar: the connection is bad
+  kLocalClose,     // close() was called
+};
+
+class Transport {
+ public:
+  struct Handlers {
+    // Bytes arrived. The view is valid only during the call.
+    std::function<void(std::string_view bytes)> on_data;
+    // Every queued byte has been handed to the peer (lets the connection
+    // resume work it paused because its output was full).
+    std::function<void()> on_drained;
+    // The transport is finished; no further callbacks follow.
+    std::function<void(CloseReason)> on_closed;
+  };
+
+  virtual ~Transport() = default;
+
+  // Starts delivering input to the handlers.
+  virtual void start(Handlers handlers) = 0;
+  // Queues bytes for the peer (whole messages; the transport may split them).
+  virtual void send(std::string bytes) = 0;
+  // Bytes queued and not yet taken by the peer.
+  virtual std::size_t pending_output() const = 0;
+  // Stops/starts reading input (backpressure while output is full, or while
+  // a request waits).
+  virtual void pause_input() = 0;
+  virtual void resume_input() = 0;
+  // Closes; on_closed(kLocalClose) follows asynchronously.
+  virtual void close() = 0;
+  // Human-readable peer description for logs ("socket fd 7", "domain 3").
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace cxxenstored::connection

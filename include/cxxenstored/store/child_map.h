@@ -23,8 +23,10 @@ class ChildMap {
  public:
   ChildMap() = default;
 
-  std::size_t size() const;
+  std::size_t size() const { return root_ ? root_->count : 0; }
   bool empty() const { return root_ == nullptr; }
+  // Sum of (name length + 1) over all children, as the node-size quota counts.
+  std::size_t name_bytes() const { return name_bytes_; }
 
   // The child with this name, or null.
   NodePtr find(std::string_view name) const;
@@ -56,7 +58,8 @@ class ChildMap {
     std::uint8_t height;
   };
 
-  ChildMap(EntryPtr root, std::uint64_t next_order) : root_(std::move(root)), next_order_(next_order) {}
+  ChildMap(EntryPtr root, std::uint64_t next_order, std::size_t name_bytes)
+      : root_(std::move(root)), next_order_(next_order), name_bytes_(name_bytes) {}
 
   template <class F>
   static void visit_entries(const Entry* e, F& visit) {
@@ -69,12 +72,16 @@ class ChildMap {
 
   static EntryPtr make(NodePtr child, std::uint64_t order, EntryPtr left, EntryPtr right);
   static EntryPtr balance(NodePtr child, std::uint64_t order, EntryPtr left, EntryPtr right);
-  static EntryPtr insert(const EntryPtr& e, const NodePtr& child, std::uint64_t order);
-  static EntryPtr erase(const EntryPtr& e, std::string_view name);
-  static EntryPtr erase_min(const EntryPtr& e, const Entry** min_out);
+  // Inserts or replaces; *replaced tells which happened.
+  static EntryPtr insert(const EntryPtr& e, const NodePtr& child, std::uint64_t order,
+                         bool* replaced);
+  static EntryPtr erase(const EntryPtr& e, std::string_view name, bool* erased);
+  static EntryPtr erase_min(const EntryPtr& e, EntryPtr* min_out);
+  static const Entry* find_entry(const Entry* e, std::string_view name);
 
   EntryPtr root_;
   std::uint64_t next_order_ = 0;
+  std::size_t name_bytes_ = 0;
 };
 
 }  // namespace cxxenstored::store

@@ -44,10 +44,20 @@ class ReadObserver {
   // The operation's result depended on this aspect of the node at path as
   // the editor's tree has it. node is null when the node does not exist.
   virtual void observed(std::string_view path, Aspect aspect, const Node* node) = 0;
-  // The editor changed this aspect (kExistence: created or removed the whole
-  // node, and so everything below it).
+  // The editor set the node's value or permissions, or changed its list of
+  // children.
   virtual void wrote(std::string_view path, Aspect aspect) = 0;
+  // The editor created the node at path (and everything below it that the
+  // same operation created), where no node was.
+  virtual void created(std::string_view path) = 0;
+  // The editor removed the node at path with its subtree.
+  virtual void removed(std::string_view path) = 0;
 };
+
+// The node at a canonical path under root, or null.
+NodePtr lookup_node(const NodePtr& root, std::string_view path);
+// The stamp an aspect of node has (0 for a missing node).
+std::uint64_t aspect_stamp(const Node* node, Aspect aspect);
 
 class Editor {
  public:
@@ -76,6 +86,14 @@ class Editor {
   const UsageDelta& delta() const { return delta_; }
   const ChangeList& changes() const { return changes_; }
   ChangeList take_changes() { return std::move(changes_); }
+
+  // Rolls back to an earlier state (roots are persistent, so this is O(1)
+  // apart from the small usage delta).
+  void restore(NodePtr root, UsageDelta delta, std::size_t change_count) {
+    root_ = std::move(root);
+    delta_ = std::move(delta);
+    changes_.resize(change_count);
+  }
 
  private:
   struct Lookup;

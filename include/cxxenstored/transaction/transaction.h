@@ -71,7 +71,13 @@ class Transaction : private store::ReadObserver {
  private:
   void observed(std::string_view path, store::Aspect aspect, const store::Node* node) override;
   void wrote(std::string_view path, store::Aspect aspect) override;
-  bool is_own(std::string_view path, store::Aspect aspect) const;
+  void created(std::string_view path) override;
+  void removed(std::string_view path) override;
+  void mark(std::string_view path, std::uint8_t bits);
+  void record(std::string_view path, store::Aspect aspect);
+  // The nearest of path and its ancestors that this transaction removed or
+  // created, with the mark found; empty when none.
+  std::pair<std::string_view, std::uint8_t> own_ancestor(std::string_view path) const;
   // Runs one editor call, undoing it when it pushed the transaction past
   // its node quota.
   template <class F>
@@ -88,6 +94,10 @@ class Transaction : private store::ReadObserver {
   std::unordered_map<std::string, std::uint8_t> recorded_;
   std::unordered_map<std::string, std::uint8_t> written_;
   std::unordered_set<std::string> touched_paths_;
+  // What the current operation added to written_ and touched_paths_, so an
+  // operation refused for the node quota can be undone completely.
+  std::vector<std::pair<std::string, std::uint8_t>> written_undo_;
+  std::vector<std::string> touched_undo_;
 };
 
 }  // namespace cxxenstored::transaction

@@ -1,0 +1,150 @@
+#include "cxxenstored/store/child_map.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "cxxenstored/store/node.h"
+
+namespace cxxenstored::store {
+namespace {
+
+template <class E>
+std::uint8_t height_of(const E& e) { return e ? e->height : 0; }
+template <class E>
+std::uint32_t count_of(const E& e) { return e ? e->count : 0; }
+
+}  // namespace
+
+ChildMap::EntryPtr ChildMap::make(NodePtr child, std::uint64_t order, EntryPtr left, EntryPtr right) {
+  auto* e = new Entry;
+  e->height = static_cast<std::uint8_t>(1 + std::max(height_of(left), height_of(right)));
+  e->count = 1 + count_of(left) + count_of(right);
+  e->child = std::move(child);
+  e->order = order;
+  e->left = std::move(left);
+  e->right = std::move(right);
+  return EntryPtr(e);
+}
+
+// Rebuilds one entry from its parts and restores the AVL invariant (the
+// subtrees differ in height by at most one) with at most two rotations.
+ChildMap::EntryPtr ChildMap::balance(NodePtr child, std::uint64_t order, EntryPtr left, EntryPtr right) {
+  const int hl = height_of(left);
+  const int hr = height_of(right);
+  if (hl > hr + 1) {
+    const Entry& l = *left;
+    if (height_of(l.left) >= height_of(l.right)) {
+      return make(l.child, l.order, l.left, make(std::move(child), order, l.right, std::move(right)));
+    }
+    const Entry& lr = *l.right;
+    return make(lr.child, lr.order, make(l.child, l.order, l.left, lr.left),
+                make(std::move(child), order, lr.right, std::move(right)));
+  }
+  if (hr > hl + 1) {
+    const Entry& r = *right;
+    if (height_of(r.right) >= height_of(r.left)) {
+      return make(r.child, r.order, make(std::move(child), order, std::move(left), r.left), r.right);
+    }
+    const Entry& rl = *r.left;
+    return make(rl.child, rl.order, make(std::move(child), order, std::move(left), rl.left),
+                make(r.child, r.order, rl.right, r.right));
+  }
+  return make(std::move(child), order, std::move(left), std::move(right));
+}
+
+ChildMap::EntryPtr ChildMap::insert(const EntryPtr& e, const NodePtr& child, std::uint64_t order,
+                                    bool* replaced) {
+  if (!e) return make(child, order, nullptr, nullptr);
+  const int cmp = child->name().compare(e->child->name());
+  if (cmp == 0) {
+    *replaced = true;
+    return make(child, e->order, e->left, e->right);
+  }
+  if (cmp < 0) return balance(e->child, e->order, insert(e->left, child, order, replaced), e->right);
+  return balance(e->child, e->order, e->left, insert(e->right, child, order, replaced));
+}
+
+ChildMap::EntryPtr ChildMap::erase_min(const EntryPtr& e, EntryPtr* min_out) {
+  if (!e->left) {
+    *min_out = e;
+    return e->right;
+  }
+  return balance(e->child, e->order, erase_min(e->left, min_out), e->right);
+}
+
+ChildMap::EntryPtr ChildMap::erase(const EntryPtr& e, std::string_view name, bool* erased) {
+  if (!e) return nullptr;
+  const int cmp = std::string_view(e->child->name()).compare(name);
+  if (cmp == 0) {
+    *erased = true;
+    if (!e->left) return e->right;
+    if (!e->right) return e->left;
+    EntryPtr successor;
+    EntryPtr right = erase_min(e->right, &successor);
+    return balance(successor->child, successor->order, e->left, std::move(right));
+  }
+  if (cmp > 0) {
+    EntryPtr left = erase(e->left, name, erased);
+    if (!*erased) return e;
+    return balance(e->child, e->order, std::move(left), e->right);
+  }
+  EntryPtr right = erase(e->right, name, erased);
+  if (!*erased) return e;
+  return balance(e->child, e->order, e->left, std::move(right));
+}
+
+const ChildMap::Entry* ChildMap::find_entry(const Entry* e, std::string_view name) {
+  while (e) {
+    const int cmp = std::string_view(e->child->name()).compare(name);
+    if (cmp == 0) return e;
+    e = cmp > 0 ? e->left.get() : e->right.get();
+  }
+  return nullptr;
+}
+
+NodePtr ChildMap::find(std::string_view name) const {
+  const Entry* e = find_entry(root_.get(), name);
+  return e ? e->child : nullptr;
+}
+
+ChildMap ChildMap::with(NodePtr child) const {
+  bool replaced = false;
+  const std::size_t added_bytes = child->name().size() + 1;
+  EntryPtr root = insert(root_, child, next_order_, &replaced);
+  if (replaced) return ChildMap(std::move(root), next_order_, name_bytes_);
+  return ChildMap(std::move(root), next_order_ + 1, name_bytes_ + added_bytes);
+}
+
+ChildMap ChildMap::without(std::string_view name) const {
+  bool erased = false;
+  EntryPtr root = erase(root_, name, &erased);
+  if (!erased) return *this;
+  return ChildMap(std::move(root), next_order_, name_bytes_ - (name.size() + 1));
+}
+
+std::vector<NodePtr> ChildMap::in_creation_order() const {
+  std::vector<std::pair<std::uint64_t, const NodePtr*>> ordered;
+  ordered.reserve(size());
+  // An explicit stack: the tree is balanced, but recursion per child would
+  // still be a function call per entry on the hot path of DIRECTORY.
+  std::vector<const Entry*> stack;
+  for (const Entry* e = root_.get(); e || !stack.empty();) {
+    if (e) {
+      stack.push_back(e);
+      e = e->left.get();
+    } else {
+      e = stack.back();
+      stack.pop_back();
+      ordered.emplace_back(e->order, &e->child);
+      e = e->right.get();
+    }
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<NodePtr> children;
+  children.reserve(ordered.size());
+  for (const auto& [order, child] : ordered) children.push_back(*child);
+  return children;
+}
+
+}  // namespace cxxenstored::store

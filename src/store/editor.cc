@@ -1,0 +1,360 @@
+#include "cxxenstored/store/editor.h"
+
+#include <cerrno>
+#include <utility>
+
+namespace cxxenstored::store {
+
+// The nodes along a path, root first, as far as they exist.
+struct Editor::Lookup {
+  std::vector<NodePtr> chain;
+  bool found = false;
+  const NodePtr& target() const { return chain.back(); }
+};
+
+namespace {
+
+// Counts the nodes of a subtree per owner, to un-charge a removal.
+void count_owners(const Node& node, UsageDelta& delta, std::int64_t sign) {
+  delta.add_nodes(node.perms().owner(), sign);
+  node.children().for_each([&](const NodePtr& child) { count_owners(*child, delta, sign); });
+}
+
+std::uint64_t stamp_of(const Node* node, Aspect aspect) {
+  if (!node) return 0;
+  switch (aspect) {
+    // Operations depend on whether a node exists, never on which
+    // incarnation it is (its content has stamps of its own).
+    case Aspect::kExistence: return 1;
+    case Aspect::kValue: return node->stamps().value;
+    case Aspect::kPerms: return node->stamps().perms;
+    case Aspect::kChildren: return node->stamps().children;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::uint64_t aspect_stamp(const Node* node, Aspect aspect) { return stamp_of(node, aspect); }
+
+Editor::Editor(NodePtr root, StampSource& stamps, const Quotas& quotas, const Usage& live_usage,
+               ReadObserver* observer)
+    : root_(std::move(root)), stamps_(stamps), quotas_(quotas), live_usage_(live_usage),
+      observer_(observer) {}
+
+Editor::Lookup Editor::find(std::string_view path) const {
+  Lookup lookup;
+  lookup.chain.push_back(root_);
+  PathComponents components(path);
+  std::string_view name;
+  while (components.next(&name)) {
+    NodePtr child = lookup.chain.back()->child(name);
+    if (!child) return lookup;
+    lookup.chain.push_back(std::move(child));
+  }
+  lookup.found = true;
+  return lookup;
+}
+
+NodePtr lookup_node(const NodePtr& root, std::string_view path) {
+  NodePtr node = root;
+  PathComponents components(path);
+  std::string_view name;
+  while (node && components.next(&name)) node = node->child(name);
+  return node;
+}
+
+void Editor::observe(std::string_view path, Aspect aspect, const Node* node) {
+  if (observer_) observer_->observed(path, aspect, node);
+}
+
+std::int64_t Editor::owned_nodes(DomainId domain) const {
+  return live_usage_.nodes(domain) + delta_.nodes(domain);
+}
+
+// The C daemon hides whether a node exists from callers who may not know:
+// a missing node is reported as ENOENT only when the nearest existing
+// ancestor grants the caller some of the access it asked for.
+Error Editor::error_from_ancestors(const Caller& caller, std::string_view path,
+                                  std::uint8_t wanted, Error error) {
+  if (caller.privileged) return error;
+  std::string_view ancestor = path;
+  NodePtr node;
+  do {
+    ancestor = parent_path(ancestor);
+    node = lookup_node(root_, ancestor);
+    observe(ancestor, Aspect::kExistence, node.get());
+  } while (!node && ancestor != "/");
+  if (!node) return Error{EACCES};
+  observe(ancestor, Aspect::kPerms, node.get());
+  return (access_for(caller, node->perms()) & wanted) ? error : Error{EACCES};
+}
+
+Result<NodePtr> Editor::get_checked(const Caller& caller, std::string_view path,
+                                    std::uint8_t wanted, Aspect aspect) {
+  NodePtr node = lookup_node(root_, path);
+  if (!node) {
+    observe(path, Aspect::kExistence, nullptr);
+    return error_from_ancestors(caller, path, wanted, Error{ENOENT});
+  }
+  if (!caller.privileged) {
+    observe(path, Aspect::kPerms, node.get());
+    if (!allows(caller, node->perms(), wanted)) return Error{EACCES};
+  }
+  observe(path, aspect, node.get());
+  return node;
+}
+
+Result<std::string> Editor::read(const Caller& caller, std::string_view path) {
+  auto node = get_checked(caller, path, kAccessRead, Aspect::kValue);
+  if (!node) return node.error();
+  return (*node)->value();
+}
+
+Result<std::vector<std::string>> Editor::directory(const Caller& caller, std::string_view path) {
+  auto node = get_checked(caller, path, kAccessRead, Aspect::kChildren);
+  if (!node) return node.error();
+  std::vector<std::string> names;
+  for (const NodePtr& child : (*node)->children().in_creation_order()) names.push_back(child->name());
+  return names;
+}
+
+Result<std::uint64_t> Editor::children_generation(const Caller& caller, std::string_view path) {
+  auto node = get_checked(caller, path, kAccessRead, Aspect::kChildren);
+  if (!node) return node.error();
+  return (*node)->stamps().children;
+}
+
+Result<Permissions> Editor::get_perms(const Caller& caller, std::string_view path) {
+  auto node = get_checked(caller, path, kAccessRead, Aspect::kPerms);
+  if (!node) return node.error();
+  return (*node)->perms();
+}
+
+void Editor::replace(std::string_view path, NodePtr node) {
+  Lookup lookup = find(parent_path(path));
+  // Rebuild upwards: every ancestor gets a copy pointing at the new child.
+  // Replacing an existing child keeps the ancestors' stamps; adding one
+  // (when node is new under the deepest ancestor) changes its children stamp.
+  if (path == "/") {
+    root_ = std::move(node);
+    return;
+  }
+  const std::uint64_t stamp = stamps_.next();
+  NodePtr current = std::move(node);
+  for (std::size_t i = lookup.chain.size(); i-- > 0;) {
+    current = lookup.chain[i]->with_child(std::move(current), stamp);
+  }
+  root_ = std::move(current);
+}
+
+Result<void> Editor::check_node_size(const Caller& caller, const Node& node,
+                                     std::size_t extra_children_bytes, std::size_t value_size,
+                                     std::size_t perm_count) const {
+  if (caller.privileged) return {};
+  const std::size_t size =
+      charged_node_size(perm_count, value_size, node.children().name_bytes() + extra_children_bytes);
+  if (size >= quotas_.node_size) return Error{ENOSPC};
+  return {};
+}
+
+Result<void> Editor::charge_new_node(const Caller& caller, DomainId owner) {
+  if (!caller.privileged &&
+      owned_nodes(caller.domain) >= static_cast<std::int64_t>(quotas_.nodes_per_domain))
+    return Error{ENOSPC};
+  delta_.add_nodes(owner, 1);
+  return {};
+}
+
+Result<void> Editor::create(const Caller& caller, std::string_view path, std::string_view value) {
+  // Find the nearest existing ancestor; every missing node below it down to
+  // path is created with its permissions (the caller owning them when it is
+  // an unprivileged domain, as the C daemon does).
+  std::vector<std::string_view> missing{path};
+  std::string_view ancestor = parent_path(path);
+  NodePtr parent = lookup_node(root_, ancestor);
+  while (!parent) {
+    missing.push_back(ancestor);
+    ancestor = parent_path(ancestor);
+    parent = lookup_node(root_, ancestor);
+  }
+  // Nothing to observe here: the reply (OK) depends only on what
+  // error_from_ancestors already checked, and what gets built (inherited
+  // permissions, place among the siblings) is recomputed on the live tree
+  // when a transaction's log is replayed.
+  if (!caller.privileged && !(access_for(caller, parent->perms()) & kAccessWrite))
+    return Error{EACCES};
+
+  Permissions perms =
+      caller.privileged ? parent->perms() : parent->perms().with_owner(caller.domain);
+  const std::size_t perm_count = perms.size();
+
+  // Quotas first, so a refused creation leaves no trace.
+  UsageDelta saved = delta_;
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    if (auto charged = charge_new_node(caller, perms.owner()); !charged) {
+      delta_ = std::move(saved);
+      return charged;
+    }
+  }
+  const std::string_view top = missing.back();
+  if (auto fits = check_node_size(caller, *parent, base_name(top).size() + 1, parent->value().size(),
+                                  parent->perms().size());
+      !fits) {
+    delta_ = std::move(saved);
+    return fits;
+  }
+  if (!caller.privileged && charged_node_size(perm_count, value.size(), 0) >= quotas_.node_size) {
+    delta_ = std::move(saved);
+    return Error{ENOSPC};
+  }
+
+  const std::uint64_t stamp = stamps_.next();
+  const Stamps fresh{stamp, stamp, stamp, stamp};
+  NodePtr built = make_node(std::string(base_name(path)), std::string(value), perms, ChildMap(), fresh);
+  for (std::size_t i = 1; i < missing.size(); ++i) {
+    built = make_node(std::string(base_name(missing[i])), std::string(), perms,
+                      ChildMap().with(std::move(built)), fresh);
+  }
+  replace(top, std::move(built));
+  if (observer_) {
+    observer_->created(top);
+    observer_->wrote(ancestor, Aspect::kChildren);
+  }
+  changes_.push_back(Change{std::string(path), nullptr, std::nullopt});
+  return {};
+}
+
+// For dom0, WRITE and MKDIR are blind: they succeed whatever the tree holds,
+// so they observe nothing and never make a transaction conflict. For a
+// guest the reply depends on which node's permissions apply.
+Result<void> Editor::write(const Caller& caller, std::string_view path, std::string_view value) {
+  NodePtr node = lookup_node(root_, path);
+  if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
+  if (!node) {
+    Error error = error_from_ancestors(caller, path, kAccessWrite, Error{ENOENT});
+    if (error.code != ENOENT) return error;
+    CXS_TRY(create(caller, path, value));
+    // The value is the writer's whether or not the node existed (unlike
+    // MKDIR, which keeps a value someone else may have written meanwhile).
+    if (observer_) observer_->wrote(path, Aspect::kValue);
+    return {};
+  }
+  if (!caller.privileged) {
+    observe(path, Aspect::kPerms, node.get());
+    if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
+  }
+  CXS_TRY(check_node_size(caller, *node, 0, value.size(), node->perms().size()));
+  replace(path, node->with_value(std::string(value), stamps_.next()));
+  if (observer_) observer_->wrote(path, Aspect::kValue);
+  changes_.push_back(Change{std::string(path), nullptr, std::nullopt});
+  return {};
+}
+
+Result<void> Editor::mkdir(const Caller& caller, std::string_view path) {
+  NodePtr node = lookup_node(root_, path);
+  if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
+  if (!node) {
+    Error error = error_from_ancestors(caller, path, kAccessWrite, Error{ENOENT});
+    if (error.code != ENOENT) return error;
+    return create(caller, path, {});
+  }
+  // Already there: fine, if the caller could have written it.
+  if (!caller.privileged) {
+    observe(path, Aspect::kPerms, node.get());
+    if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
+  }
+  return {};
+}
+
+// RM replies OK when the node or its parent exists (a node implies its
+// parent), so for dom0 the parent's existence is all the reply depends on.
+Result<void> Editor::rm(const Caller& caller, std::string_view path) {
+  NodePtr node = lookup_node(root_, path);
+  if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
+  if (!node) {
+    Error error = error_from_ancestors(caller, path, kAccessWrite, Error{ENOENT});
+    if (error.code != ENOENT) return error;
+    // Removing what is already gone succeeds, as long as the parent exists.
+    const std::string_view parent = parent_path(path);
+    NodePtr parent_node = lookup_node(root_, parent);
+    observe(parent, Aspect::kExistence, parent_node.get());
+    if (parent_node) return {};
+    return Error{ENOENT};
+  }
+  if (!caller.privileged) {
+    observe(path, Aspect::kPerms, node.get());
+    if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
+  }
+  if (path == "/") return Error{EINVAL};
+
+  const std::string_view parent = parent_path(path);
+  NodePtr parent_node = lookup_node(root_, parent);
+  observe(parent, Aspect::kExistence, parent_node.get());
+  count_owners(*node, delta_, -1);
+  replace(parent, parent_node->without_child(base_name(path), stamps_.next()));
+  if (observer_) {
+    observer_->removed(path);
+    observer_->wrote(parent, Aspect::kChildren);
+  }
+  changes_.push_back(Change{std::string(path), std::move(node), std::nullopt});
+  return {};
+}
+
+Result<void> Editor::set_perms(const Caller& caller, std::string_view path, const Permissions& perms) {
+  if (!caller.privileged && perms.size() > quotas_.perms_per_node) return Error{ENOSPC};
+  auto found = get_checked(caller, path, kAccessWrite | kAccessOwner, Aspect::kExistence);
+  if (!found) return found.error();
+  NodePtr node = std::move(*found);
+  // Guests may not give their nodes away.
+  if (!caller.privileged) {
+    observe(path, Aspect::kPerms, node.get());
+    if (perms.owner() != node->perms().owner()) return Error{EPERM};
+  }
+  delta_.add_nodes(node->perms().owner(), -1);
+  delta_.add_nodes(perms.owner(), 1);
+  Permissions old = node->perms();
+  replace(path, node->with_perms(perms, stamps_.next()));
+  if (observer_) observer_->wrote(path, Aspect::kPerms);
+  changes_.push_back(Change{std::string(path), nullptr, std::move(old)});
+  return {};
+}
+
+namespace {
+
+// Rebuilds a subtree without the nodes a dead domain owned (or with them
+// handed to dom0). Returns the node unchanged when nothing below changed,
+// or null when the node itself goes.
+NodePtr release_in(const NodePtr& node, const std::string& path, DomainId domain, bool keep_orphans,
+                   StampSource& stamps, UsageDelta& delta, ChangeList& changes) {
+  NodePtr current = node;
+  if (path != "/" && node->perms().owner() == domain) {
+    if (!keep_orphans) {
+      count_owners(*node, delta, -1);
+      changes.push_back(Change{path, node, std::nullopt});
+      return nullptr;
+    }
+    delta.add_nodes(domain, -1);
+    delta.add_nodes(0, 1);
+    current = node->with_perms(node->perms().with_owner(0), stamps.next());
+  }
+  std::vector<std::pair<std::string, NodePtr>> updates;  // name -> new child (null: removed)
+  node->children().for_each([&](const NodePtr& child) {
+    NodePtr updated = release_in(child, join_path(path, child->name()), domain, keep_orphans, stamps,
+                                 delta, changes);
+    if (updated != child) updates.emplace_back(child->name(), std::move(updated));
+  });
+  for (auto& [name, child] : updates) {
+    current = child ? current->with_child(std::move(child), stamps.next())
+                    : current->without_child(name, stamps.next());
+  }
+  return current;
+}
+
+}  // namespace
+
+void Editor::release_domain(DomainId domain, bool keep_orphans) {
+  root_ = release_in(root_, "/", domain, keep_orphans, stamps_, delta_, changes_);
+}
+
+}  // namespace cxxenstored::store

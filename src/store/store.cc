@@ -1,0 +1,173 @@
+#include "cxxenstored/store/store.h"
+
+#include <cerrno>
+
+namespace cxxenstored::store {
+namespace {
+
+// Dom0 owns the initial nodes; nobody else may read them.
+const Permissions kDom0Only{std::vector<Perm>{Perm{0, kAccessNone}}};
+
+void count_all(const Node& node, Usage& usage, UsageDelta& delta) {
+  delta.add_nodes(node.perms().owner(), 1);
+  node.children().for_each([&](const NodePtr& child) { count_all(*child, usage, delta); });
+}
+
+}  // namespace
+
+Store::Store(Quotas quotas)
+    : quotas_(quotas), introduce_perms_(kDom0Only), release_perms_(kDom0Only) {
+  const std::uint64_t s = stamps_.next();
+  const Stamps fresh{s, s, s, s};
+  NodePtr xenstored = make_node("xenstored", "", kDom0Only, ChildMap(), fresh);
+  NodePtr tool = make_node("tool", "", kDom0Only, ChildMap().with(xenstored), fresh);
+  reset(make_node("", "", kDom0Only, ChildMap().with(tool), fresh), stamps_.last());
+}
+
+void Store::reset(NodePtr root, std::uint64_t last_stamp) {
+  root_ = std::move(root);
+  while (stamps_.last() < last_stamp) stamps_.next();
+  usage_ = Usage();
+  UsageDelta all;
+  count_all(*root_, usage_, all);
+  usage_.apply(all);
+}
+
+template <class F>
+auto Store::live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::declval<Editor&>())) {
+  Editor editor = live_editor();
+  auto result = edit(editor);
+  if (result) {
+    root_ = editor.root();
+    usage_.apply(editor.delta());
+    if (changes) {
+      for (Change& change : editor.take_changes()) changes->push_back(std::move(change));
+    }
+  }
+  return result;
+}
+
+Result<std::string> Store::read(const Caller& caller, std::string_view path, Transaction* tx) {
+  if (tx) return tx->read(caller, path);
+  return live_editor().read(caller, path);
+}
+
+Result<std::vector<std::string>> Store::directory(const Caller& caller, std::string_view path,
+                                                  Transaction* tx) {
+  if (tx) return tx->directory(caller, path);
+  return live_editor().directory(caller, path);
+}
+
+Result<std::uint64_t> Store::children_generation(const Caller& caller, std::string_view path,
+                                                 Transaction* tx) {
+  if (tx) return tx->children_generation(caller, path);
+  return live_editor().children_generation(caller, path);
+}
+
+Result<Permissions> Store::get_perms(const Caller& caller, std::string_view path, Transaction* tx) {
+  if (path == "@introduceDomain") return introduce_perms_;
+  if (path == "@releaseDomain") return release_perms_;
+  if (tx) return tx->get_perms(caller, path);
+  return live_editor().get_perms(caller, path);
+}
+
+Result<void> Store::write(const Caller& caller, std::string_view path, std::string_view value,
+                          Transaction* tx, ChangeList* changes) {
+  if (tx) return tx->write(caller, path, value);
+  return live_update(changes, [&](Editor& e) { return e.write(caller, path, value); });
+}
+
+Result<void> Store::mkdir(const Caller& caller, std::string_view path, Transaction* tx,
+                          ChangeList* changes) {
+  if (tx) return tx->mkdir(caller, path);
+  return live_update(changes, [&](Editor& e) { return e.mkdir(caller, path); });
+}
+
+Result<void> Store::rm(const Caller& caller, std::string_view path, Transaction* tx,
+                       ChangeList* changes) {
+  if (tx) return tx->rm(caller, path);
+  return live_update(changes, [&](Editor& e) { return e.rm(caller, path); });
+}
+
+Result<void> Store::set_perms(const Caller& caller, std::string_view path, const Permissions& perms,
+                              Transaction* tx, ChangeList* changes) {
+  Permissions* special = path == "@introduceDomain" ? &introduce_perms_
+                         : path == "@releaseDomain" ? &release_perms_
+                                                    : nullptr;
+  if (special) {
+    // Special names are not nodes and not transactional; only whoever may
+    // own them (in practice the toolstack) can change who is told about
+    // domain introduction and release.
+    if (!allows(caller, *special, kAccessWrite | kAccessOwner)) return Error{EACCES};
+    *special = perms;
+    return {};
+  }
+  if (tx) return tx->set_perms(caller, path, perms);
+  return live_update(changes, [&](Editor& e) { return e.set_perms(caller, path, perms); });
+}
+
+std::unique_ptr<Transaction> Store::begin_transaction() {
+  return std::make_unique<Transaction>(root_, stamps_, quotas_, usage_);
+}
+
+bool Store::still_valid(const Transaction& tx) const {
+  for (const transaction::ReadRecord& read : tx.reads()) {
+    NodePtr live = lookup_node(root_, read.path);
+    if (aspect_stamp(live.get(), read.aspect) != read.stamp) return false;
+  }
+  return true;
+}
+
+Result<ChangeList> Store::commit(Transaction& tx) {
+  if (!tx.wrote_anything()) {
+    // Reads alone are consistent with the snapshot, which was a real state
+    // of the store: the transaction serialises at its start.
+    ++commit_stats_.read_only;
+    return ChangeList{};
+  }
+  if (root_ == tx.snapshot()) {
+    ++commit_stats_.fast;
+    root_ = tx.root();
+    usage_.apply(tx.delta());
+    return tx.take_changes();
+  }
+  if (!still_valid(tx)) {
+    ++commit_stats_.conflicts;
+    return Error{EAGAIN};
+  }
+  // Everything the transaction depended on is unchanged, so replaying its
+  // updates on the live tree does exactly what they did on the snapshot,
+  // and the result equals running the transaction now, after the others.
+  Editor editor = live_editor();
+  using Kind = transaction::LoggedOp::Kind;
+  for (const transaction::LoggedOp& op : tx.log()) {
+    Result<void> done = [&]() -> Result<void> {
+      switch (op.kind) {
+        case Kind::kWrite: return editor.write(op.caller, op.path, op.value);
+        case Kind::kMkdir: return editor.mkdir(op.caller, op.path);
+        case Kind::kRm: return editor.rm(op.caller, op.path);
+        case Kind::kSetPerms: return editor.set_perms(op.caller, op.path, op.perms);
+      }
+      return Error{EINVAL};
+    }();
+    // Only quotas can differ on the live tree (others' nodes count there).
+    if (!done) return done.error();
+  }
+  ++commit_stats_.merged;
+  root_ = editor.root();
+  usage_.apply(editor.delta());
+  return editor.take_changes();
+}
+
+ChangeList Store::release_domain(DomainId domain, bool keep_orphans) {
+  ChangeList changes;
+  Editor editor = live_editor();
+  editor.release_domain(domain, keep_orphans);
+  root_ = editor.root();
+  usage_.apply(editor.delta());
+  usage_.erase(domain);
+  changes = editor.take_changes();
+  return changes;
+}
+
+}  // namespace cxxenstored::store

@@ -1,0 +1,144 @@
+#include "cxxenstored/transaction/transaction.h"
+
+#include <cerrno>
+
+namespace cxxenstored::transaction {
+
+using store::Aspect;
+
+namespace {
+std::uint8_t bit(Aspect aspect) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(aspect)); }
+}  // namespace
+
+Transaction::Transaction(NodePtr snapshot, store::StampSource& stamps, const store::Quotas& quotas,
+                         const store::Usage& live_usage)
+    : snapshot_(snapshot), quotas_(quotas), editor_(std::move(snapshot), stamps, quotas, live_usage, this) {}
+
+// Marks in written_, besides the aspect bits for kValue and kPerms.
+constexpr std::uint8_t kRemovedMark = 1u << 6;  // removed (whatever is there now is ours)
+constexpr std::uint8_t kCreatedMark = 1u << 7;  // created where the snapshot had nothing
+
+std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_view path) const {
+  for (std::string_view p = path;; p = store::parent_path(p)) {
+    auto it = written_.find(std::string(p));
+    if (it != written_.end() && (it->second & (kRemovedMark | kCreatedMark)))
+      return {p, it->second};
+    if (p == "/") return {};
+  }
+}
+
+// Decides whether what an operation saw came from the snapshot (so it must
+// still hold at commit) or from this transaction's own writes:
+//  * a value or permissions it set itself are its own;
+//  * below a node it removed, everything is its own: replaying the removal
+//    clears whatever the live tree has there;
+//  * below a node it created, content is its own only while that node is
+//    still absent from the live tree (replayed on a node someone else
+//    created meanwhile, the write would merge into theirs), so the node's
+//    absence is recorded instead, and only now that a read relies on it:
+//    creations nobody reads back stay blind and never conflict;
+//  * a child list it changed stays checked: a listing shows the snapshot's
+//    other children too.
+void Transaction::observed(std::string_view path, Aspect aspect, const store::Node*) {
+  if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
+  if (aspect == Aspect::kValue || aspect == Aspect::kPerms) {
+    auto it = written_.find(std::string(path));
+    if (it != written_.end() && (it->second & bit(aspect))) return;
+  }
+  auto [own, marks] = own_ancestor(path);
+  if (own.empty()) return record(path, aspect);
+  if (marks & kRemovedMark) return;
+  if (own == path && aspect == Aspect::kExistence) return;  // exists either way
+  record(own, Aspect::kExistence);
+}
+
+void Transaction::record(std::string_view path, Aspect aspect) {
+  std::uint8_t& seen = recorded_[std::string(path)];
+  if (seen & bit(aspect)) return;
+  seen |= bit(aspect);
+  store::NodePtr original = store::lookup_node(snapshot_, path);
+  reads_.push_back(ReadRecord{std::string(path), aspect, store::aspect_stamp(original.get(), aspect)});
+}
+
+void Transaction::mark(std::string_view path, std::uint8_t bits) {
+  if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
+  std::uint8_t& marks = written_[std::string(path)];
+  written_undo_.emplace_back(std::string(path), marks);
+  marks |= bits;
+}
+
+void Transaction::wrote(std::string_view path, Aspect aspect) {
+  if (aspect == Aspect::kValue || aspect == Aspect::kPerms) mark(path, bit(aspect));
+  else if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
+}
+
+void Transaction::removed(std::string_view path) { mark(path, kRemovedMark); }
+
+void Transaction::created(std::string_view path) {
+  // Recreating inside something this transaction removed: the absence was
+  // its own doing, so the new content is unconditionally its own.
+  auto [own, marks] = own_ancestor(path);
+  mark(path, !own.empty() && (marks & kRemovedMark) ? kRemovedMark : kCreatedMark);
+}
+
+template <class F>
+auto Transaction::guarded(const Caller& caller, F&& op) -> decltype(op()) {
+  written_undo_.clear();
+  touched_undo_.clear();
+  if (caller.privileged) return op();
+  // The transaction-nodes quota: an operation that makes an unprivileged
+  // caller's transaction touch too many nodes fails and leaves no trace.
+  NodePtr root_before = editor_.root();
+  store::UsageDelta delta_before = editor_.delta();
+  const std::size_t changes_before = editor_.changes().size();
+  auto result = op();
+  if (touched_paths_.size() > quotas_.transaction_nodes) {
+    editor_.restore(std::move(root_before), std::move(delta_before), changes_before);
+    for (auto it = written_undo_.rbegin(); it != written_undo_.rend(); ++it) written_[it->first] = it->second;
+    for (const std::string& path : touched_undo_) touched_paths_.erase(path);
+    return Error{ENOSPC};
+  }
+  return result;
+}
+
+Result<std::string> Transaction::read(const Caller& caller, std::string_view path) {
+  return guarded(caller, [&] { return editor_.read(caller, path); });
+}
+
+Result<std::vector<std::string>> Transaction::directory(const Caller& caller, std::string_view path) {
+  return guarded(caller, [&] { return editor_.directory(caller, path); });
+}
+
+Result<std::uint64_t> Transaction::children_generation(const Caller& caller, std::string_view path) {
+  return guarded(caller, [&] { return editor_.children_generation(caller, path); });
+}
+
+Result<Permissions> Transaction::get_perms(const Caller& caller, std::string_view path) {
+  return guarded(caller, [&] { return editor_.get_perms(caller, path); });
+}
+
+Result<void> Transaction::write(const Caller& caller, std::string_view path, std::string_view value) {
+  auto result = guarded(caller, [&] { return editor_.write(caller, path, value); });
+  if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kWrite, caller, std::string(path), std::string(value), {}});
+  return result;
+}
+
+Result<void> Transaction::mkdir(const Caller& caller, std::string_view path) {
+  auto result = guarded(caller, [&] { return editor_.mkdir(caller, path); });
+  if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kMkdir, caller, std::string(path), {}, {}});
+  return result;
+}
+
+Result<void> Transaction::rm(const Caller& caller, std::string_view path) {
+  auto result = guarded(caller, [&] { return editor_.rm(caller, path); });
+  if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kRm, caller, std::string(path), {}, {}});
+  return result;
+}
+
+Result<void> Transaction::set_perms(const Caller& caller, std::string_view path, const Permissions& perms) {
+  auto result = guarded(caller, [&] { return editor_.set_perms(caller, path, perms); });
+  if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kSetPerms, caller, std::string(path), {}, perms});
+  return result;
+}
+
+}  // namespace cxxenstored::transaction

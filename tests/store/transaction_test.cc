@@ -1,0 +1,237 @@
+#include <cerrno>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "cxxenstored/store/store.h"
+
+namespace cxxenstored::store {
+namespace {
+
+using namespace std::string_literals;
+using Names = std::vector<std::string>;
+const Caller kDom0 = Caller::dom0();
+
+class TransactionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store.write(kDom0, "/a", "a0"));
+    ASSERT_TRUE(store.write(kDom0, "/b", "b0"));
+    ASSERT_TRUE(store.write(kDom0, "/dir/x", ""));
+  }
+  Store store;
+};
+
+TEST_F(TransactionTest, StartIsASnapshot) {
+  auto tx = store.begin_transaction();
+  EXPECT_EQ(tx->snapshot(), store.root());
+  ASSERT_TRUE(store.write(kDom0, "/a", "live"));
+  EXPECT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/a", "tx", tx.get()));
+  EXPECT_EQ(*store.read(kDom0, "/a"), "live");
+}
+
+TEST_F(TransactionTest, FastPathInstallsTheTransactionsRoot) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a", "1", tx.get()));
+  auto changes = store.commit(*tx);
+  ASSERT_TRUE(changes);
+  EXPECT_EQ(changes->size(), 1u);
+  EXPECT_EQ(*store.read(kDom0, "/a"), "1");
+  EXPECT_EQ(store.commit_stats().fast, 1u);
+}
+
+TEST_F(TransactionTest, BlindWritesNeverConflict) {
+  auto t1 = store.begin_transaction();
+  auto t2 = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a", "t1", t1.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a", "t2", t2.get()));
+  ASSERT_TRUE(store.commit(*t1));
+  ASSERT_TRUE(store.commit(*t2));
+  EXPECT_EQ(*store.read(kDom0, "/a"), "t2");
+  EXPECT_EQ(store.commit_stats().merged, 1u);
+}
+
+TEST_F(TransactionTest, ReadThenChangedIsAConflict) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/b", "from-tx", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a", "other"));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
+  EXPECT_EQ(*store.read(kDom0, "/b"), "b0");  // nothing of it applied
+}
+
+TEST_F(TransactionTest, UnrelatedChangesMerge) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/a2", "x", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/b", "other"));  // tx never read /b
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(*store.read(kDom0, "/a2"), "x");
+  EXPECT_EQ(*store.read(kDom0, "/b"), "other");
+}
+
+TEST_F(TransactionTest, ChangeBelowAReadNodeIsNotAConflict) {
+  // Pointer identity of content, not of the subtree: /dir's value and child
+  // list stay the same when /dir/x's value changes.
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/dir", tx.get()), "");
+  ASSERT_EQ(*store.directory(kDom0, "/dir", tx.get()), Names{"x"});
+  ASSERT_TRUE(store.write(kDom0, "/out", "1", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/dir/x", "changed"));
+  EXPECT_TRUE(store.commit(*tx));
+}
+
+TEST_F(TransactionTest, ListingThenNewSiblingIsAConflict) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.directory(kDom0, "/dir", tx.get()), Names{"x"});
+  ASSERT_TRUE(store.write(kDom0, "/out", "1", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/dir/y", ""));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
+}
+
+TEST_F(TransactionTest, ListingAfterOwnAddStillDependsOnOthers) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/dir/mine", "", tx.get()));
+  ASSERT_EQ(*store.directory(kDom0, "/dir", tx.get()), (Names{"x", "mine"}));
+  ASSERT_TRUE(store.write(kDom0, "/dir/theirs", ""));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
+}
+
+TEST_F(TransactionTest, ConcurrentCreationsUnderOneParentMerge) {
+  auto t1 = store.begin_transaction();
+  auto t2 = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/local/domain/5/name", "vm5", t1.get()));
+  ASSERT_TRUE(store.write(kDom0, "/local/domain/6/name", "vm6", t2.get()));
+  ASSERT_TRUE(store.commit(*t1));
+  ASSERT_TRUE(store.commit(*t2));
+  EXPECT_EQ(*store.directory(kDom0, "/local/domain"), (Names{"5", "6"}));
+}
+
+TEST_F(TransactionTest, CreatingTheSameNodeTwiceIsTwoBlindWrites) {
+  // dom0's writes succeed whatever exists, so both orders are serial.
+  auto t1 = store.begin_transaction();
+  auto t2 = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/new/n", "1", t1.get()));
+  ASSERT_TRUE(store.write(kDom0, "/new/n", "2", t2.get()));
+  ASSERT_TRUE(store.commit(*t1));
+  ASSERT_TRUE(store.commit(*t2));
+  EXPECT_EQ(*store.read(kDom0, "/new/n"), "2");
+}
+
+TEST_F(TransactionTest, RmDependsOnlyOnTheParentExisting) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/dir/x", tx.get()));
+  ASSERT_TRUE(store.rm(kDom0, "/dir/x"));  // gone already: the reply stays OK
+  EXPECT_TRUE(store.commit(*tx));
+  auto tx2 = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/dir/x", tx2.get()));  // absent, parent exists: OK
+  ASSERT_TRUE(store.rm(kDom0, "/dir"));                // now the reply would be ENOENT
+  EXPECT_EQ(store.commit(*tx2).error().code, EAGAIN);
+}
+
+TEST_F(TransactionTest, ReadsOfOwnWritesAreNotChecked) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a", "mine", tx.get()));
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "mine");
+  ASSERT_TRUE(store.write(kDom0, "/a", "theirs"));
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(*store.read(kDom0, "/a"), "mine");
+}
+
+TEST_F(TransactionTest, RemovedThenRecreatedInsideTransaction) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/dir", tx.get()));
+  EXPECT_EQ(store.read(kDom0, "/dir/x", tx.get()).error().code, ENOENT);
+  ASSERT_TRUE(store.write(kDom0, "/dir/z", "1", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/dir/x", "concurrent"));  // below the removed node
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(*store.directory(kDom0, "/dir"), Names{"z"});
+}
+
+TEST_F(TransactionTest, ReadOnlyTransactionsAlwaysSucceed) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/a", "changed"));
+  auto changes = store.commit(*tx);
+  ASSERT_TRUE(changes);
+  EXPECT_TRUE(changes->empty());
+}
+
+TEST_F(TransactionTest, MergedCommitReportsChangesOfTheReplay) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/c/d", "1", tx.get()));
+  ASSERT_TRUE(store.rm(kDom0, "/b", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/unrelated", ""));
+  auto changes = store.commit(*tx);
+  ASSERT_TRUE(changes);
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].path, "/c/d");
+  EXPECT_EQ((*changes)[1].path, "/b");
+  EXPECT_TRUE((*changes)[1].removed);
+}
+
+TEST_F(TransactionTest, AccountingFollowsCommitsAndMerges) {
+  const auto before = store.usage().nodes(0);
+  auto t1 = store.begin_transaction();
+  auto t2 = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/n1/x", "", t1.get()));  // 2 nodes
+  ASSERT_TRUE(store.rm(kDom0, "/dir", t2.get()));           // -2 nodes
+  ASSERT_TRUE(store.commit(*t1));
+  ASSERT_TRUE(store.commit(*t2));
+  EXPECT_EQ(store.usage().nodes(0), before);
+}
+
+TEST_F(TransactionTest, GuestPermissionReadsAreChecked) {
+  ASSERT_TRUE(store.write(kDom0, "/local/domain/3/x", "1"));
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3", *Permissions::parse("n3\0"s, 1)));
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3/x", *Permissions::parse("n3\0"s, 1)));
+  const Caller guest = Caller::guest(3);
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(guest, "/local/domain/3/x", tx.get()), "1");
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/y", "", tx.get()));
+  // The toolstack takes the node away: the guest's read is no longer valid.
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3/x", *Permissions::parse("n0\0"s, 1)));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
+}
+
+TEST_F(TransactionTest, Dom0DoesNotDependOnPermissions) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/a3", "", tx.get()));
+  ASSERT_TRUE(store.set_perms(kDom0, "/a", *Permissions::parse("r0\0"s, 1)));
+  EXPECT_TRUE(store.commit(*tx));
+}
+
+TEST_F(TransactionTest, NodeQuotaPerTransactionForGuests) {
+  store.quotas().transaction_nodes = 4;
+  ASSERT_TRUE(store.mkdir(kDom0, "/local/domain/3"));
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3", *Permissions::parse("n3\0"s, 1)));
+  const Caller guest = Caller::guest(3);
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/a", "", tx.get()));
+  Result<void> result;
+  int i = 0;
+  while ((result = store.write(guest, "/local/domain/3/n" + std::to_string(i), "", tx.get()))) ++i;
+  EXPECT_EQ(result.error().code, ENOSPC);
+  // The refused write left nothing behind (dom0 looks: a guest's read of
+  // one more node would itself be over the quota).
+  EXPECT_EQ(store.read(kDom0, "/local/domain/3/n" + std::to_string(i), tx.get()).error().code, ENOENT);
+  EXPECT_TRUE(store.commit(*tx));
+}
+
+TEST_F(TransactionTest, QuotaExceededAtMergeFailsTheCommit) {
+  ASSERT_TRUE(store.mkdir(kDom0, "/local/domain/3"));
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3", *Permissions::parse("n3\0"s, 1)));
+  store.quotas().nodes_per_domain = 3;
+  const Caller guest = Caller::guest(3);
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/t1", "", tx.get()));
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/t2", "", tx.get()));
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/live", ""));  // takes the last slot
+  EXPECT_EQ(store.commit(*tx).error().code, ENOSPC);
+  EXPECT_EQ(store.usage().nodes(3), 2);
+}
+
+}  // namespace
+}  // namespace cxxenstored::store

@@ -102,33 +102,84 @@ const ChildMap::Entry* ChildMap::find_entry(const Entry* e, std::string_view nam
   return nullptr;
 }
 
+std::size_t ChildMap::size() const {
+  if (!rep_) return 0;
+  return rep_->small() ? rep_->slots.size() : rep_->tree->count;
+}
+
+std::size_t ChildMap::name_bytes() const { return rep_ ? rep_->name_bytes : 0; }
+
 NodePtr ChildMap::find(std::string_view name) const {
-  const Entry* e = find_entry(root_.get(), name);
+  if (!rep_) return nullptr;
+  if (rep_->small()) {
+    for (const NodePtr& child : rep_->slots) {
+      if (child->name() == name) return child;
+    }
+    return nullptr;
+  }
+  const Entry* e = find_entry(rep_->tree.get(), name);
   return e ? e->child : nullptr;
 }
 
 ChildMap ChildMap::with(NodePtr child) const {
+  auto rep = boost::intrusive_ptr<Rep>(new Rep);
+  const std::uint32_t added_bytes = static_cast<std::uint32_t>(child->name().size() + 1);
+  if (!rep_ || rep_->small()) {
+    if (rep_) rep->slots = rep_->slots;
+    rep->name_bytes = rep_ ? rep_->name_bytes : 0;
+    for (NodePtr& slot : rep->slots) {
+      if (slot->name() == child->name()) {
+        slot = std::move(child);
+        return ChildMap(std::move(rep));
+      }
+    }
+    rep->name_bytes += added_bytes;
+    if (rep->slots.size() < kSmallLimit) {
+      rep->slots.push_back(std::move(child));
+      return ChildMap(std::move(rep));
+    }
+    // Grows past the small form: the slots' order becomes explicit.
+    bool replaced = false;
+    for (const NodePtr& slot : rep->slots) rep->tree = insert(rep->tree, slot, rep->next_order++, &replaced);
+    rep->slots.clear();
+    rep->slots.shrink_to_fit();
+    rep->tree = insert(rep->tree, child, rep->next_order++, &replaced);
+    return ChildMap(std::move(rep));
+  }
   bool replaced = false;
-  const std::size_t added_bytes = child->name().size() + 1;
-  EntryPtr root = insert(root_, child, next_order_, &replaced);
-  if (replaced) return ChildMap(std::move(root), next_order_, name_bytes_);
-  return ChildMap(std::move(root), next_order_ + 1, name_bytes_ + added_bytes);
+  rep->tree = insert(rep_->tree, child, rep_->next_order, &replaced);
+  rep->next_order = rep_->next_order + (replaced ? 0 : 1);
+  rep->name_bytes = rep_->name_bytes + (replaced ? 0 : added_bytes);
+  return ChildMap(std::move(rep));
 }
 
 ChildMap ChildMap::without(std::string_view name) const {
+  if (!rep_ || !find(name)) return *this;
+  if (size() == 1) return ChildMap();
+  auto rep = boost::intrusive_ptr<Rep>(new Rep);
+  rep->name_bytes = rep_->name_bytes - static_cast<std::uint32_t>(name.size() + 1);
+  if (rep_->small()) {
+    rep->slots.reserve(rep_->slots.size() - 1);
+    for (const NodePtr& slot : rep_->slots) {
+      if (slot->name() != name) rep->slots.push_back(slot);
+    }
+    return ChildMap(std::move(rep));
+  }
   bool erased = false;
-  EntryPtr root = erase(root_, name, &erased);
-  if (!erased) return *this;
-  return ChildMap(std::move(root), next_order_, name_bytes_ - (name.size() + 1));
+  rep->tree = erase(rep_->tree, name, &erased);
+  rep->next_order = rep_->next_order;
+  return ChildMap(std::move(rep));
 }
 
 std::vector<NodePtr> ChildMap::in_creation_order() const {
+  if (!rep_) return {};
+  if (rep_->small()) return rep_->slots;
   std::vector<std::pair<std::uint64_t, const NodePtr*>> ordered;
   ordered.reserve(size());
   // An explicit stack: the tree is balanced, but recursion per child would
   // still be a function call per entry on the hot path of DIRECTORY.
   std::vector<const Entry*> stack;
-  for (const Entry* e = root_.get(); e || !stack.empty();) {
+  for (const Entry* e = rep_->tree.get(); e || !stack.empty();) {
     if (e) {
       stack.push_back(e);
       e = e->left.get();

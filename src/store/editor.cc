@@ -210,7 +210,7 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
   }
 
   const std::uint64_t stamp = stamps_.next();
-  const Stamps fresh{stamp, stamp, stamp, stamp};
+  const Stamps fresh{stamp, stamp, stamp};
   NodePtr built = make_node(std::string(base_name(path)), std::string(value), perms, ChildMap(), fresh);
   for (std::size_t i = 1; i < missing.size(); ++i) {
     built = make_node(std::string(base_name(missing[i])), std::string(), perms,

@@ -6,8 +6,13 @@
 
 namespace cxxenstored::store {
 
-Permissions::Permissions(std::vector<Perm> entries) : entries_(std::move(entries)) {
-  if (entries_.empty()) entries_.push_back(Perm{});
+Permissions::Permissions() : Permissions(std::vector<Perm>{Perm{0, kAccessNone}}) {}
+
+Permissions::Permissions(std::vector<Perm> entries) {
+  auto rep = boost::intrusive_ptr<Rep>(new Rep);
+  rep->entries = std::move(entries);
+  if (rep->entries.empty()) rep->entries.push_back(Perm{});
+  rep_ = std::move(rep);
 }
 
 Result<Permissions> Permissions::parse(std::string_view nul_separated, std::size_t count) {
@@ -44,7 +49,7 @@ Result<Permissions> Permissions::parse(std::string_view nul_separated, std::size
 
 std::string Permissions::to_wire() const {
   std::string out;
-  for (const Perm& p : entries_) {
+  for (const Perm& p : entries()) {
     switch (p.access & kAccessBoth) {
       case kAccessRead: out += 'r'; break;
       case kAccessWrite: out += 'w'; break;
@@ -58,9 +63,10 @@ std::string Permissions::to_wire() const {
 }
 
 Permissions Permissions::with_owner(DomainId owner) const {
-  Permissions copy = *this;
-  copy.entries_.front().domain = owner;
-  return copy;
+  if (owner == this->owner()) return *this;
+  std::vector<Perm> entries = this->entries();
+  entries.front().domain = owner;
+  return Permissions(std::move(entries));
 }
 
 std::uint8_t access_for(const Caller& caller, const Permissions& perms) {

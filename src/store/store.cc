@@ -18,7 +18,7 @@ void count_all(const Node& node, Usage& usage, UsageDelta& delta) {
 Store::Store(Quotas quotas)
     : quotas_(quotas), introduce_perms_(kDom0Only), release_perms_(kDom0Only) {
   const std::uint64_t s = stamps_.next();
-  const Stamps fresh{s, s, s, s};
+  const Stamps fresh{s, s, s};
   NodePtr xenstored = make_node("xenstored", "", kDom0Only, ChildMap(), fresh);
   NodePtr tool = make_node("tool", "", kDom0Only, ChildMap().with(xenstored), fresh);
   reset(make_node("", "", kDom0Only, ChildMap().with(tool), fresh), stamps_.last());

@@ -2,8 +2,11 @@
 // from child name to child node that also remembers creation order.
 //
 // The C daemon lists children in the order they were created and clients
-// depend on it, while /local/domain can hold thousands of children: an
-// update here copies O(log n) entries, never all siblings.
+// depend on it. Most nodes have a handful of children, kept as one small
+// array in creation order (8 bytes a child, copied on update); past
+// kSmallLimit the map becomes a persistent AVL tree keyed by name, so
+// /local/domain with thousands of children updates in O(log n), never
+// copying all siblings.
 #pragma once
 
 #include <cstddef>
@@ -21,12 +24,14 @@ using NodePtr = boost::intrusive_ptr<const Node>;
 
 class ChildMap {
  public:
+  static constexpr std::size_t kSmallLimit = 16;
+
   ChildMap() = default;
 
-  std::size_t size() const { return root_ ? root_->count : 0; }
-  bool empty() const { return root_ == nullptr; }
+  std::size_t size() const;
+  bool empty() const { return rep_ == nullptr; }
   // Sum of (name length + 1) over all children, as the node-size quota counts.
-  std::size_t name_bytes() const { return name_bytes_; }
+  std::size_t name_bytes() const;
 
   // The child with this name, or null.
   NodePtr find(std::string_view name) const;
@@ -40,16 +45,17 @@ class ChildMap {
   // Children, oldest first.
   std::vector<NodePtr> in_creation_order() const;
 
-  // Visits children in name order (cheaper than creation order).
+  // Visits every child (in no particular order; cheaper than creation order).
   template <class F>
-  void for_each(F&& visit) const { visit_entries(root_.get(), visit); }
+  void for_each(F&& visit) const;
 
   // True when both maps share the same representation (O(1) identity).
-  bool same_as(const ChildMap& other) const { return root_ == other.root_; }
+  bool same_as(const ChildMap& other) const { return rep_ == other.rep_; }
 
  private:
   struct Entry;
   using EntryPtr = boost::intrusive_ptr<const Entry>;
+  // One AVL entry (large maps only).
   struct Entry : boost::intrusive_ref_counter<Entry, boost::thread_unsafe_counter> {
     NodePtr child;
     EntryPtr left, right;
@@ -57,9 +63,18 @@ class ChildMap {
     std::uint32_t count;   // entries in this subtree
     std::uint8_t height;
   };
+  // The shared representation: for small maps the children themselves in
+  // creation order (slots), for large ones an AVL root.
+  struct Rep : boost::intrusive_ref_counter<Rep, boost::thread_unsafe_counter> {
+    std::vector<NodePtr> slots;  // small form, oldest first
+    EntryPtr tree;               // large form
+    std::uint64_t next_order = 0;
+    std::uint32_t name_bytes = 0;
+    bool small() const { return !tree; }
+  };
+  using RepPtr = boost::intrusive_ptr<const Rep>;
 
-  ChildMap(EntryPtr root, std::uint64_t next_order, std::size_t name_bytes)
-      : root_(std::move(root)), next_order_(next_order), name_bytes_(name_bytes) {}
+  explicit ChildMap(RepPtr rep) : rep_(std::move(rep)) {}
 
   template <class F>
   static void visit_entries(const Entry* e, F& visit) {
@@ -79,9 +94,17 @@ class ChildMap {
   static EntryPtr erase_min(const EntryPtr& e, EntryPtr* min_out);
   static const Entry* find_entry(const Entry* e, std::string_view name);
 
-  EntryPtr root_;
-  std::uint64_t next_order_ = 0;
-  std::size_t name_bytes_ = 0;
+  RepPtr rep_;
 };
+
+template <class F>
+void ChildMap::for_each(F&& visit) const {
+  if (!rep_) return;
+  if (rep_->small()) {
+    for (const NodePtr& child : rep_->slots) visit(child);
+  } else {
+    visit_entries(rep_->tree.get(), visit);
+  }
+}
 
 }  // namespace cxxenstored::store

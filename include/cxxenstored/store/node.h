@@ -24,7 +24,6 @@ namespace cxxenstored::store {
 // transaction checks what it read by comparing stamps, and a change deep in
 // a subtree (which copies every node on the path) changes no ancestor's stamps.
 struct Stamps {
-  std::uint64_t created = 0;   // identity of this node's existence
   std::uint64_t value = 0;     // last change of the value
   std::uint64_t perms = 0;     // last change of the permissions
   std::uint64_t children = 0;  // last change of the set of child names

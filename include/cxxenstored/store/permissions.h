@@ -12,6 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
 #include "cxxenstored/store/path.h"
 #include "cxxenstored/util/result.h"
 
@@ -33,9 +36,12 @@ struct Perm {
   friend bool operator==(const Perm&, const Perm&) = default;
 };
 
+// An immutable list shared by every node that has it: children inherit their
+// parent's list and path copies keep it, so a tree of a million nodes holds
+// only as many lists as there were distinct SET_PERMS and creations.
 class Permissions {
  public:
-  Permissions() : entries_{Perm{0, kAccessNone}} {}
+  Permissions();  // "n0": owned by dom0, no access for others
   explicit Permissions(std::vector<Perm> entries);  // entries must not be empty
 
   // Parses the wire form: "<n|r|w|b><domid>" strings, each NUL-terminated,
@@ -44,17 +50,22 @@ class Permissions {
   // The wire form for GET_PERMS: each entry followed by a NUL.
   std::string to_wire() const;
 
-  DomainId owner() const { return entries_.front().domain; }
-  const std::vector<Perm>& entries() const { return entries_; }
-  std::size_t size() const { return entries_.size(); }
+  DomainId owner() const { return rep_->entries.front().domain; }
+  const std::vector<Perm>& entries() const { return rep_->entries; }
+  std::size_t size() const { return rep_->entries.size(); }
 
   // A copy with the owner replaced, keeping the rest (implicit creation).
   Permissions with_owner(DomainId owner) const;
 
-  friend bool operator==(const Permissions&, const Permissions&) = default;
+  friend bool operator==(const Permissions& a, const Permissions& b) {
+    return a.rep_ == b.rep_ || a.entries() == b.entries();
+  }
 
  private:
-  std::vector<Perm> entries_;
+  struct Rep : boost::intrusive_ref_counter<Rep, boost::thread_unsafe_counter> {
+    std::vector<Perm> entries;
+  };
+  boost::intrusive_ptr<const Rep> rep_;
 };
 
 // Who is asking. Built by the connection layer from the domain table.

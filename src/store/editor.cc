@@ -29,6 +29,7 @@ std::uint64_t stamp_of(const Node* node, Aspect aspect) {
     case Aspect::kValue: return node->stamps().value;
     case Aspect::kPerms: return node->stamps().perms;
     case Aspect::kChildren: return node->stamps().children;
+    case Aspect::kOwnedNodes: return 0;  // not a node aspect
   }
   return 0;
 }
@@ -148,20 +149,25 @@ void Editor::replace(std::string_view path, NodePtr node) {
   root_ = std::move(current);
 }
 
-Result<void> Editor::check_node_size(const Caller& caller, const Node& node,
+Result<void> Editor::check_node_size(const Caller& caller, std::string_view path, const Node& node,
                                      std::size_t extra_children_bytes, std::size_t value_size,
-                                     std::size_t perm_count) const {
+                                     std::size_t perm_count) {
   if (caller.privileged) return {};
   const std::size_t size =
       charged_node_size(perm_count, value_size, node.children().name_bytes() + extra_children_bytes);
-  if (size >= quotas_.node_size) return Error{ENOSPC};
-  return {};
+  if (size < quotas_.node_size) return {};
+  // The refusal depends on the node's children; passing needs no record,
+  // a replay checks again.
+  observe(path, Aspect::kChildren, &node);
+  return Error{ENOSPC};
 }
 
 Result<void> Editor::charge_new_node(const Caller& caller, DomainId owner) {
   if (!caller.privileged &&
-      owned_nodes(caller.domain) >= static_cast<std::int64_t>(quotas_.nodes_per_domain))
+      owned_nodes(caller.domain) >= static_cast<std::int64_t>(quotas_.nodes_per_domain)) {
+    if (observer_) observer_->observed_usage(caller.domain, live_usage_.nodes(caller.domain));
     return Error{ENOSPC};
+  }
   delta_.add_nodes(owner, 1);
   return {};
 }
@@ -198,7 +204,7 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
     }
   }
   const std::string_view top = missing.back();
-  if (auto fits = check_node_size(caller, *parent, base_name(top).size() + 1, parent->value().size(),
+  if (auto fits = check_node_size(caller, ancestor, *parent, base_name(top).size() + 1, parent->value().size(),
                                   parent->perms().size());
       !fits) {
     delta_ = std::move(saved);
@@ -244,7 +250,7 @@ Result<void> Editor::write(const Caller& caller, std::string_view path, std::str
     observe(path, Aspect::kPerms, node.get());
     if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
   }
-  CXS_TRY(check_node_size(caller, *node, 0, value.size(), node->perms().size()));
+  CXS_TRY(check_node_size(caller, path, *node, 0, value.size(), node->perms().size()));
   replace(path, node->with_value(std::string(value), stamps_.next()));
   if (observer_) observer_->wrote(path, Aspect::kValue);
   changes_.push_back(Change{std::string(path), nullptr, std::nullopt});

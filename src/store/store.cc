@@ -112,6 +112,10 @@ std::unique_ptr<Transaction> Store::begin_transaction() {
 
 bool Store::still_valid(const Transaction& tx) const {
   for (const transaction::ReadRecord& read : tx.reads()) {
+    if (read.aspect == Aspect::kOwnedNodes) {
+      if (static_cast<std::uint64_t>(usage_.nodes(read.domain)) != read.stamp) return false;
+      continue;
+    }
     NodePtr live = lookup_node(root_, read.path);
     if (aspect_stamp(live.get(), read.aspect) != read.stamp) return false;
   }
@@ -119,7 +123,7 @@ bool Store::still_valid(const Transaction& tx) const {
 }
 
 Result<ChangeList> Store::commit(Transaction& tx) {
-  if (!tx.wrote_anything()) {
+  if (!tx.needs_validation()) {
     // Reads alone are consistent with the snapshot, which was a real state
     // of the store: the transaction serialises at its start.
     ++commit_stats_.read_only;

@@ -37,6 +37,8 @@ std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_
 //    created meanwhile, the write would merge into theirs), so the node's
 //    absence is recorded instead, and only now that a read relies on it:
 //    creations nobody reads back stay blind and never conflict;
+//    Their permissions, inherited, depend on the parent they were created
+//    under as well;
 //  * a child list it changed stays checked: a listing shows the snapshot's
 //    other children too.
 void Transaction::observed(std::string_view path, Aspect aspect, const store::Node*) {
@@ -50,6 +52,9 @@ void Transaction::observed(std::string_view path, Aspect aspect, const store::No
   if (marks & kRemovedMark) return;
   if (own == path && aspect == Aspect::kExistence) return;  // exists either way
   record(own, Aspect::kExistence);
+  // Created nodes inherit the permissions of the node they were created
+  // under, so their permissions also depend on that node's.
+  if (aspect == Aspect::kPerms) observed(store::parent_path(own), Aspect::kPerms, nullptr);
 }
 
 void Transaction::record(std::string_view path, Aspect aspect) {
@@ -70,6 +75,11 @@ void Transaction::mark(std::string_view path, std::uint8_t bits) {
 void Transaction::wrote(std::string_view path, Aspect aspect) {
   if (aspect == Aspect::kValue || aspect == Aspect::kPerms) mark(path, bit(aspect));
   else if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
+}
+
+void Transaction::observed_usage(store::DomainId domain, std::int64_t live_nodes) {
+  depends_on_live_usage_ = true;
+  reads_.push_back(ReadRecord{{}, Aspect::kOwnedNodes, static_cast<std::uint64_t>(live_nodes), domain});
 }
 
 void Transaction::removed(std::string_view path) { mark(path, kRemovedMark); }

@@ -34,7 +34,9 @@ class StampSource {
 };
 
 // What a transaction observed of the tree it started from.
-enum class Aspect : std::uint8_t { kExistence, kValue, kPerms, kChildren };
+// kOwnedNodes is not about a node: it is how many nodes a domain owned in
+// the live tree, which a refusal by the node quota depended on.
+enum class Aspect : std::uint8_t { kExistence, kValue, kPerms, kChildren, kOwnedNodes };
 
 // Receives what an edit depended on. Transactions implement it; live edits
 // pass none.
@@ -44,6 +46,8 @@ class ReadObserver {
   // The operation's result depended on this aspect of the node at path as
   // the editor's tree has it. node is null when the node does not exist.
   virtual void observed(std::string_view path, Aspect aspect, const Node* node) = 0;
+  // A reply (a quota refusal) depended on how many nodes domain owns live.
+  virtual void observed_usage(DomainId domain, std::int64_t live_nodes) = 0;
   // The editor set the node's value or permissions, or changed its list of
   // children.
   virtual void wrote(std::string_view path, Aspect aspect) = 0;
@@ -104,8 +108,9 @@ class Editor {
                              Error error);
   void observe(std::string_view path, Aspect aspect, const Node* node);
   Result<void> create(const Caller& caller, std::string_view path, std::string_view value);
-  Result<void> check_node_size(const Caller& caller, const Node& node, std::size_t extra_children_bytes,
-                               std::size_t value_size, std::size_t perm_count) const;
+  Result<void> check_node_size(const Caller& caller, std::string_view path, const Node& node,
+                               std::size_t extra_children_bytes,
+                               std::size_t value_size, std::size_t perm_count);
   Result<void> charge_new_node(const Caller& caller, DomainId owner);
   // Replaces the node at path (which must exist, as must every ancestor).
   void replace(std::string_view path, NodePtr node);

@@ -34,11 +34,12 @@ struct LoggedOp {
 };
 
 // What the transaction saw: an aspect of a node and the stamp it had (0 when
-// the node did not exist).
+// the node did not exist); for kOwnedNodes, the domain's live node count.
 struct ReadRecord {
   std::string path;
   store::Aspect aspect;
   std::uint64_t stamp;
+  store::DomainId domain = 0;  // kOwnedNodes only
 };
 
 class Transaction : private store::ReadObserver {
@@ -65,6 +66,9 @@ class Transaction : private store::ReadObserver {
   const std::vector<ReadRecord>& reads() const { return reads_; }
   const std::vector<LoggedOp>& log() const { return log_; }
   bool wrote_anything() const { return !log_.empty(); }
+  // A transaction that wrote nothing serialises at its snapshot, unless a
+  // quota refusal made a reply depend on the live tree at that moment.
+  bool needs_validation() const { return wrote_anything() || depends_on_live_usage_; }
   // Distinct nodes this transaction touched (the transaction-nodes quota).
   std::size_t nodes_touched() const { return touched_paths_.size(); }
 
@@ -72,6 +76,7 @@ class Transaction : private store::ReadObserver {
   void observed(std::string_view path, store::Aspect aspect, const store::Node* node) override;
   void wrote(std::string_view path, store::Aspect aspect) override;
   void created(std::string_view path) override;
+  void observed_usage(store::DomainId domain, std::int64_t live_nodes) override;
   void removed(std::string_view path) override;
   void mark(std::string_view path, std::uint8_t bits);
   void record(std::string_view path, store::Aspect aspect);
@@ -94,6 +99,7 @@ class Transaction : private store::ReadObserver {
   std::unordered_map<std::string, std::uint8_t> recorded_;
   std::unordered_map<std::string, std::uint8_t> written_;
   std::unordered_set<std::string> touched_paths_;
+  bool depends_on_live_usage_ = false;
   // What the current operation added to written_ and touched_paths_, so an
   // operation refused for the node quota can be undone completely.
   std::vector<std::pair<std::string, std::uint8_t>> written_undo_;

@@ -1,0 +1,32 @@
+// Transport over a connected unix stream socket (Boost.Asio). Reads and
+// writes are asynchronous and may be partial; a slow peer only grows its
+// own output queue (which the Connection bounds) and never blocks others.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include "cxxenstored/connection/transport.h"
+
+namespace cxxenstored::connection {
+
+class UnixSocketTransport final : public Transport {
+ public:
+  explicit UnixSocketTransport(boost::asio::local::stream_protocol::socket socket);
+  ~UnixSocketTransport() override;
+
+  void start(Handlers handlers) override;
+  void send(std::string bytes) override;
+  std::size_t pending_output() const override;
+  void pause_input() override;
+  void resume_input() override;
+  void close() override;
+  std::string describe() const override;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;  // shared with in-flight asynchronous operations
+};
+
+}  // namespace cxxenstored::connection

@@ -1,0 +1,62 @@
+// The daemon proper: the store, the watch registry, the request engine and
+// the unix-socket listeners, all on one io_context.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include "cxxenstored/connection/connection_set.h"
+#include "cxxenstored/daemon/options.h"
+#include "cxxenstored/daemon/trace_file.h"
+#include "cxxenstored/protocol/control.h"
+#include "cxxenstored/protocol/domain_ops.h"
+#include "cxxenstored/protocol/engine.h"
+#include "cxxenstored/store/store.h"
+#include "cxxenstored/watch/registry.h"
+
+namespace cxxenstored::daemon {
+
+// $XENSTORED_RUNDIR/socket, default /run/xenstored/socket.
+std::string default_socket_path();
+
+class Daemon {
+ public:
+  Daemon(boost::asio::io_context& io, const Options& options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Serves the sockets systemd passed, or else binds socket_path (creating
+  // its directory, replacing a stale socket, mode 0600).
+  Result<void> listen(const std::string& socket_path, const std::vector<int>& inherited_fds);
+  // Stops accepting and closes every connection.
+  void stop();
+  // SIGHUP: reopens the trace file.
+  void reopen_logs();
+
+  protocol::Engine& engine() { return engine_; }
+  store::Store& store() { return store_; }
+
+ private:
+  using Acceptor = boost::asio::local::stream_protocol::acceptor;
+  void accept_next(Acceptor& acceptor);
+  void add_connection(boost::asio::local::stream_protocol::socket socket);
+
+  boost::asio::io_context& io_;
+  protocol::Limits limits_;
+  store::Store store_;
+  watch::Registry watches_;
+  protocol::NoHypervisorDomainOps domains_;
+  protocol::ControlRegistry control_;
+  connection::ConnectionSet connections_;
+  protocol::Engine engine_;
+  TraceFile trace_;
+  std::vector<std::unique_ptr<Acceptor>> acceptors_;
+  std::string bound_path_;  // removed again on exit
+};
+
+}  // namespace cxxenstored::daemon

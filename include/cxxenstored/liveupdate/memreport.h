@@ -1,8 +1,8 @@
 // "memreport [<file>]": what the daemon's memory holds. The C daemon dumps
-// its talloc tree; we have no talloc, so the report describes the store
-// (node count, bytes of names, values and permissions, and how much of the
-// tree open transactions keep alive beside the live root is not counted:
-// nodes are shared) and whatever the daemon adds (connections, queues).
+// its talloc tree; we have no talloc, so the report describes the live
+// store (node count, bytes of names, values and permissions; nodes that
+// only open transactions still reference are not counted) and whatever the
+// daemon adds (connections, queues).
 #pragma once
 
 #include <string>

@@ -100,8 +100,8 @@ struct MigrationState {
   std::vector<WatchRecord> watches;
   std::vector<TransactionRecord> transactions;
   std::vector<NodeRecord> nodes;
-  // Record types a reader met but does not know (newer streams add domain
-  // and quota records); they are skipped, as the C daemon skips them.
+  // Record types a reader met but does not know; they are skipped, as the
+  // C daemon skips them.
   std::vector<std::uint32_t> skipped_record_types;
   friend bool operator==(const MigrationState&, const MigrationState&) = default;
 };

@@ -19,8 +19,10 @@ namespace cxxenstored::liveupdate {
 
 enum class ByteOrder { kLittle, kBig };
 
-// Version 1 is what Xen 4.17 writes. Version 2 (later Xen) adds record types
-// this reader skips; the records it shares with version 1 are unchanged.
+// Version 1 is what Xen 4.17 writes and all this codec knows. Later Xen
+// writes version 2, whose new records (global and per-domain quotas,
+// features, depth-limited watches) cannot be skipped without losing state,
+// so the reader refuses it rather than restore part of it.
 inline constexpr std::uint32_t kStreamVersion = 1;
 
 // E2BIG when a field does not fit its stream field (a value over 65535
@@ -29,6 +31,8 @@ inline constexpr std::uint32_t kStreamVersion = 1;
 Result<std::string> encode_stream(const MigrationState& state,
                                   ByteOrder order = ByteOrder::kLittle);
 
+// Unknown record types in a version 1 stream are skipped (and listed in
+// skipped_record_types), as the C daemon skips them.
 // EINVAL for anything malformed: wrong ident or version, reserved flags,
 // a record running past the end, lengths inside a record that do not add
 // up, strings without their NUL, references to unknown connections, a

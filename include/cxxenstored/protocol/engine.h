@@ -56,6 +56,9 @@ class Engine {
 
   // Fires watches for changes made outside a request (or by one).
   void fire(const store::ChangeList& changes);
+  // Fires the changes of a committed transaction that started from
+  // snapshot, as the C daemon reports them (see engine.cc).
+  void fire_committed(const store::ChangeList& changes, const store::NodePtr& snapshot);
   // Fires "@introduceDomain" / "@releaseDomain".
   void fire_special(std::string_view name);
   // A domain is gone (released or dead): removes (or, keep_orphans, hands

@@ -70,9 +70,16 @@ class Registry {
   // The event a new watch gets at once (its path, as the client sees it).
   std::string event_path_for(SubscriberId id, std::string_view path, std::string_view token) const;
 
+  // Where the events of a removed node itself go relative to those of
+  // watches on its descendants: live removals report descendants first; a
+  // committed transaction reports nodes in the order it first touched them,
+  // which puts the removed node first.
+  enum class RemovalOrder { kDescendantsFirst, kRemovedNodeFirst };
+
   // Events for one change against the live tree after it (for reading node
   // and parent permissions of nodes that still exist).
-  std::vector<Event> match(const store::Change& change, const store::NodePtr& live_root) const;
+  std::vector<Event> match(const store::Change& change, const store::NodePtr& live_root,
+                           RemovalOrder order = RemovalOrder::kDescendantsFirst) const;
   // Events for a special name ("@introduceDomain" / "@releaseDomain");
   // may_read says whether a caller may read the name's permissions.
   std::vector<Event> match_special(std::string_view name,

@@ -41,11 +41,11 @@ class DomainManager {
   struct Callbacks {
     // A domain's ring has a new connection: after introduce, dom0 init,
     // re-introduce and ring reconnect. Any earlier transport of that domain
-    // has already reported on_closed. The daemon wraps it in a connection
-    // acting as domain `domid` and calls start().
+    // is closed (its on_closed may still be queued). The daemon wraps it in
+    // a connection acting as domain `domid` and calls start().
     std::function<void(DomId domid, std::shared_ptr<connection::Transport>)> on_connection;
-    // The domain is gone from the table; its transport has reported
-    // on_closed(kPeerClosed). For kDied the daemon drops what is left of the
+    // The domain is gone from the table (called from the event loop after
+    // the operation; its transport's on_closed(kPeerClosed) has run). For kDied the daemon drops what is left of the
     // domain (its nodes as -K says, quota state) and fires @releaseDomain, as
     // the C daemon does once per destroyed domain; for kReleased the engine's
     // RELEASE handler already does that.

@@ -7,6 +7,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <optional>
+
 #include "cxxenstored/connection/connection.h"
 #include "cxxenstored/connection/connection_set.h"
 #include "cxxenstored/protocol/engine.h"
@@ -20,7 +22,8 @@ class GuestConnections {
   // Installs itself as the manager's callbacks.
   GuestConnections(boost::asio::io_context& io, DomainManager& manager, XenDomainOps& ops,
                    protocol::Engine& engine, connection::ConnectionSet& connections,
-                   connection::TraceSink* trace, connection::ConnectionOptions options = {});
+                   connection::TraceSink* trace, connection::ConnectionOptions options = {},
+                   std::optional<DomId> priv_domid = std::nullopt);
   GuestConnections(const GuestConnections&) = delete;
   GuestConnections& operator=(const GuestConnections&) = delete;
 
@@ -35,6 +38,7 @@ class GuestConnections {
   connection::ConnectionSet& connections_;
   connection::TraceSink* trace_;
   connection::ConnectionOptions options_;
+  std::optional<DomId> priv_domid_;  // -p/--priv-domid: privileged like dom0
 };
 
 }  // namespace cxxenstored::xen

@@ -17,8 +17,10 @@ class RealHypervisor final : public Hypervisor {
   // Whether this machine runs on Xen with the event channel device available
   // (/dev/xen/evtchn); without it the daemon runs without a hypervisor.
   static bool present();
-  // Opens every handle; fails with the errno of the first that cannot be opened.
-  static Result<std::unique_ptr<RealHypervisor>> open();
+  // Opens every handle; fails with the errno of the first that cannot be
+  // opened. `own_domid` is the domain we run in (-m/--master-domid; 0 for a
+  // dom0 daemon): its ring is the one behind /proc/xen/xsd_kva.
+  static Result<std::unique_ptr<RealHypervisor>> open(DomId own_domid = 0);
   ~RealHypervisor() override;
 
   Result<EvtchnPort> bind_interdomain(DomId domid, EvtchnPort remote_port) override;
@@ -31,7 +33,7 @@ class RealHypervisor final : public Hypervisor {
   Result<RingMapping> map_ring(DomId domid, std::uint64_t frame) override;
   Result<RingMapping> map_dom0_ring() override;
   Result<EvtchnPort> dom0_ring_port() override;
-  DomId own_domid() const override { return 0; }
+  DomId own_domid() const override { return own_domid_; }
   Result<std::vector<DomainInfo>> list_domains() override;
   Result<std::optional<DomainInfo>> domain_info(DomId domid) override;
 
@@ -40,8 +42,10 @@ class RealHypervisor final : public Hypervisor {
   struct Handles;
 
  private:
-  explicit RealHypervisor(std::shared_ptr<Handles> handles) : handles_(std::move(handles)) {}
+  RealHypervisor(std::shared_ptr<Handles> handles, DomId own_domid)
+      : handles_(std::move(handles)), own_domid_(own_domid) {}
   std::shared_ptr<Handles> handles_;
+  DomId own_domid_;
 };
 
 }  // namespace cxxenstored::xen

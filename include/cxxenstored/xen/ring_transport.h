@@ -56,8 +56,8 @@ class RingTransport final : public connection::Transport,
   // a newly introduced ring): empty ring, error cleared, connection state
   // XENSTORE_CONNECTED, guest signalled.
   void complete_reconnect();
-  // The domain is gone (dead, released, re-introduced): stops at once and runs
-  // on_closed(kPeerClosed) before returning. Drops the ring mapping.
+  // The domain is gone (dead, released, re-introduced): stops at once, drops
+  // the ring mapping; on_closed(kPeerClosed) follows asynchronously.
   void peer_gone();
   bool is_open() const { return state_ != State::kClosed; }
   // Replaces how the guest is signalled (the event channel was rebound).

@@ -1,0 +1,138 @@
+#include "cxxenstored/connection/unix_socket_transport.h"
+
+#include <array>
+#include <deque>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+namespace cxxenstored::connection {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  explicit Impl(asio::local::stream_protocol::socket socket)
+      : socket_(std::move(socket)), fd_(socket_.native_handle()) {}
+
+  void start(Handlers handlers) {
+    handlers_ = std::move(handlers);
+    read_more();
+  }
+
+  void send(std::string bytes) {
+    if (finished_ || bytes.empty()) return;
+    pending_ += bytes.size();
+    queue_.push_back(std::move(bytes));
+    if (!writing_) write_front();
+  }
+
+  std::size_t pending() const { return pending_; }
+
+  void pause() { paused_ = true; }
+  void resume() {
+    paused_ = false;
+    read_more();
+  }
+
+  void close(CloseReason reason) {
+    if (finished_) return;
+    finished_ = true;
+    error_code ignored;
+    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+    // Report asynchronously so callers never see re-entrant callbacks.
+    asio::post(socket_.get_executor(), [self = shared_from_this(), reason] {
+      auto handler = std::move(self->handlers_.on_closed);
+      self->handlers_ = {};
+      if (handler) handler(reason);
+    });
+  }
+
+  // The owner is gone: no callback may run any more.
+  void detach() {
+    handlers_ = {};
+    if (!finished_) {
+      finished_ = true;
+      error_code ignored;
+      socket_.close(ignored);
+    }
+  }
+
+  int fd() const { return fd_; }
+
+ private:
+  void read_more() {
+    if (reading_ || paused_ || finished_) return;
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              self->on_read(ec, n);
+                            });
+  }
+
+  void on_read(error_code ec, std::size_t n) {
+    reading_ = false;
+    if (finished_) return;
+    if (ec) {
+      close(ec == asio::error::eof ? CloseReason::kPeerClosed : CloseReason::kIoError);
+      return;
+    }
+    if (handlers_.on_data) handlers_.on_data(std::string_view(buffer_.data(), n));
+    read_more();
+  }
+
+  void write_front() {
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(queue_.front()),
+                      [self = shared_from_this()](error_code ec, std::size_t n) {
+                        self->on_written(ec, n);
+                      });
+  }
+
+  void on_written(error_code ec, std::size_t n) {
+    writing_ = false;
+    if (finished_) return;
+    if (ec) {
+      close(CloseReason::kIoError);
+      return;
+    }
+    pending_ -= n;
+    queue_.pop_front();
+    if (!queue_.empty()) {
+      write_front();
+    } else if (handlers_.on_drained) {
+      handlers_.on_drained();
+    }
+  }
+
+  asio::local::stream_protocol::socket socket_;
+  int fd_;
+  Handlers handlers_;
+  std::array<char, 16384> buffer_{};
+  std::deque<std::string> queue_;
+  std::size_t pending_ = 0;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool paused_ = false;
+  bool finished_ = false;
+};
+
+UnixSocketTransport::UnixSocketTransport(asio::local::stream_protocol::socket socket)
+    : impl_(std::make_shared<Impl>(std::move(socket))) {}
+
+UnixSocketTransport::~UnixSocketTransport() { impl_->detach(); }
+
+void UnixSocketTransport::start(Handlers handlers) { impl_->start(std::move(handlers)); }
+void UnixSocketTransport::send(std::string bytes) { impl_->send(std::move(bytes)); }
+std::size_t UnixSocketTransport::pending_output() const { return impl_->pending(); }
+void UnixSocketTransport::pause_input() { impl_->pause(); }
+void UnixSocketTransport::resume_input() { impl_->resume(); }
+void UnixSocketTransport::close() { impl_->close(CloseReason::kLocalClose); }
+std::string UnixSocketTransport::describe() const {
+  return "socket fd " + std::to_string(impl_->fd());
+}
+
+}  // namespace cxxenstored::connection

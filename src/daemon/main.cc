@@ -1,0 +1,124 @@
+// cxxenstored: the xenstore daemon.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "cxxenstored/daemon/daemon.h"
+#include "cxxenstored/daemon/options.h"
+#include "cxxenstored/daemon/systemd.h"
+
+namespace {
+
+using cxxenstored::daemon::Options;
+
+// Detaches from the terminal: fork, new session, fork again, cwd "/",
+// standard descriptors on /dev/null. Only the grandchild returns.
+bool daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (setsid() < 0) return false;
+  pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (chdir("/") != 0) return false;
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) close(null);
+  }
+  return true;
+}
+
+void setup_logging(const Options& options) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (options.foreground) {
+    logger = std::make_shared<spdlog::logger>(
+        "xenstored", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  } else {
+    logger = std::make_shared<spdlog::logger>(
+        "xenstored", std::make_shared<spdlog::sinks::syslog_sink_mt>("xenstored", LOG_PID, LOG_DAEMON, false));
+  }
+  logger->set_level(options.verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = cxxenstored::daemon::parse_options(argc, argv);
+  if (auto* error = std::get_if<cxxenstored::daemon::ParseError>(&parsed)) {
+    std::fprintf(stderr, "%s: %s\n%s", argv[0], error->message.c_str(),
+                 cxxenstored::daemon::usage_text(argv[0]).c_str());
+    return 1;
+  }
+  Options options = std::get<Options>(parsed);
+  if (options.show_help) {
+    std::fputs(cxxenstored::daemon::usage_text(argv[0]).c_str(), stdout);
+    return 0;
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  std::vector<int> inherited = cxxenstored::daemon::take_listen_fds();
+  if (!options.foreground && !daemonize()) {
+    std::perror("cxxenstored: daemonize");
+    return 1;
+  }
+  setup_logging(options);
+  if (!options.pid_file.empty()) {
+    std::ofstream(options.pid_file) << getpid() << '\n';
+  }
+  if (options.output_pid) {
+    std::printf("%ld\n", static_cast<long>(getpid()));
+    std::fflush(stdout);
+  }
+  if (!options.internal_db) spdlog::warn("--internal-db off: the database is kept in memory anyway");
+
+  if (!std::filesystem::exists("/dev/xen")) {
+    spdlog::info("no hypervisor (/dev/xen absent): serving unix sockets only, every client is dom0");
+  } else {
+    spdlog::info("hypervisor interface present; guest rings are not served by this build, "
+                 "unix socket clients are dom0");
+  }
+
+  boost::asio::io_context io;
+  cxxenstored::daemon::Daemon daemon(io, options);
+  std::string socket_path = cxxenstored::daemon::default_socket_path();
+  if (!daemon.listen(socket_path, inherited)) return 1;
+  spdlog::info("listening on {}", inherited.empty() ? socket_path : "sockets passed by systemd");
+  cxxenstored::daemon::notify_systemd("READY=1");
+
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: exiting", signal);
+    daemon.stop();
+    io.stop();
+  });
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      daemon.reopen_logs();
+      wait_hup();
+    });
+  };
+  wait_hup();
+
+  io.run();
+  if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
+  return 0;
+}

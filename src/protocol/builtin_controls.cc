@@ -1,0 +1,151 @@
+#include "cxxenstored/protocol/builtin_controls.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "cxxenstored/protocol/args.h"
+#include "cxxenstored/protocol/engine.h"
+
+namespace cxxenstored::protocol {
+
+namespace {
+
+std::optional<std::size_t> strict_number(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::size_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return value;
+}
+
+struct QuotaEntry {
+  const char* name;
+  const char* description;
+  std::size_t* value;
+};
+
+// The C daemon's "quota" table, in its order.
+std::vector<QuotaEntry> hard_quotas(store::Quotas& q, Limits& l) {
+  return {
+      {"nodes", "Nodes per domain", &q.nodes_per_domain},
+      {"watches", "Watches per domain", &l.watches_per_domain},
+      {"transactions", "Transactions per domain", &l.transactions_per_domain},
+      {"outstanding", "Outstanding requests per domain", &l.outstanding_requests},
+      {"transaction-nodes", "Max. number of accessed nodes per transaction", &q.transaction_nodes},
+      {"memory", "Total Xenstore memory per domain (error level)", &l.memory_per_domain},
+      {"node-size", "Max. size of a node", &q.node_size},
+      {"path-max", "Max. length of a node path", &q.path_length},
+      {"permissions", "Max. number of permissions per node", &q.perms_per_node},
+  };
+}
+
+std::vector<QuotaEntry> soft_quotas(Limits& l) {
+  return {{"memory", "Total Xenstore memory per domain (warning level)", &l.memory_soft}};
+}
+
+std::string format_settings(const std::vector<QuotaEntry>& table) {
+  std::string out = "Quota settings:\n";
+  char line[160];
+  for (const QuotaEntry& e : table) {
+    std::snprintf(line, sizeof line, "%-17s: %8zu %s\n", e.name, *e.value, e.description);
+    out += line;
+  }
+  return out;
+}
+
+Result<std::string> set_quota(const std::vector<QuotaEntry>& table, const ControlRequest& req) {
+  // "set <name> <value>"
+  if (req.args.size() != 3 || req.args[0] != "set") return Error{EINVAL};
+  auto value = strict_number(req.args[2]);
+  if (!value) return Error{EINVAL};
+  for (const QuotaEntry& e : table) {
+    if (req.args[1] == e.name) {
+      *e.value = *value;
+      return std::string("OK");
+    }
+  }
+  return Error{EINVAL};
+}
+
+void count_nodes(const store::Node& node, std::map<store::DomainId, std::int64_t>& counts) {
+  ++counts[node.perms().owner()];
+  node.children().for_each([&](const store::NodePtr& child) { count_nodes(*child, counts); });
+}
+
+}  // namespace
+
+std::vector<std::string> check_store(const store::Store& store) {
+  std::map<store::DomainId, std::int64_t> counted;
+  if (store.root()) count_nodes(*store.root(), counted);
+  std::vector<std::string> problems;
+  for (const auto& [domain, n] : counted) {
+    if (store.usage().nodes(domain) != n)
+      problems.push_back("domain " + std::to_string(domain) + " owns " + std::to_string(n) +
+                         " nodes, accounted " + std::to_string(store.usage().nodes(domain)));
+  }
+  for (const auto& [domain, n] : store.usage().all()) {
+    if (n != 0 && counted.find(domain) == counted.end())
+      problems.push_back("domain " + std::to_string(domain) + " owns no node, accounted " +
+                         std::to_string(n));
+  }
+  return problems;
+}
+
+void register_builtin_controls(ControlRegistry& registry, ControlEnvironment env) {
+  auto shared = std::make_shared<ControlEnvironment>(std::move(env));
+
+  registry.add("check", "", [shared](const ControlRequest& req) -> Result<std::string> {
+    if (!req.args.empty()) return Error{EINVAL};
+    for (const std::string& problem : check_store(shared->store)) shared->log("check: " + problem);
+    return std::string("OK");
+  });
+
+  registry.add("log", "on|off", [shared](const ControlRequest& req) -> Result<std::string> {
+    if (req.args.size() != 1) return Error{EINVAL};
+    if (req.args[0] != "on" && req.args[0] != "off") return Error{EINVAL};
+    CXS_TRY(shared->set_trace(req.args[0] == "on"));
+    return std::string("OK");
+  });
+
+  registry.add("logfile", "<file>", [shared](const ControlRequest& req) -> Result<std::string> {
+    if (req.args.size() != 1) return Error{EINVAL};
+    CXS_TRY(shared->set_trace_file(req.args[0]));
+    return std::string("OK");
+  });
+
+  registry.add("print", "<string>", [shared](const ControlRequest& req) -> Result<std::string> {
+    if (req.args.size() != 1) return Error{EINVAL};
+    shared->log("control: " + std::string(req.args[0]));
+    return std::string("OK");
+  });
+
+  registry.add("quota", "[set <name> <val>|<domid>]",
+               [shared](const ControlRequest& req) -> Result<std::string> {
+                 auto table = hard_quotas(shared->store.quotas(), shared->limits);
+                 if (req.args.empty()) return format_settings(table);
+                 if (req.args[0] == "set") return set_quota(table, req);
+                 auto domain = static_cast<store::DomainId>(static_cast<unsigned>(c_atoi(req.args[0])));
+                 if (!shared->domains.is_introduced(domain)) return Error{ENOENT};
+                 char text[256];
+                 std::snprintf(text, sizeof text,
+                               "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8d\n",
+                               domain, "nodes",
+                               static_cast<long long>(shared->store.usage().nodes(domain)),
+                               "watches", shared->engine.watches_of_domain(domain), "transactions",
+                               shared->engine.transactions_of_domain(domain), "outstanding", 0);
+                 return std::string(text);
+               });
+
+  registry.add("quota-soft", "[set <name> <val>]",
+               [shared](const ControlRequest& req) -> Result<std::string> {
+                 auto table = soft_quotas(shared->limits);
+                 if (req.args.empty()) return format_settings(table);
+                 return set_quota(table, req);
+               });
+}
+
+}  // namespace cxxenstored::protocol

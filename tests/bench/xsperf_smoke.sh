@@ -1,0 +1,55 @@
+#!/bin/sh
+# xsperf_smoke.sh XSPERF XSPERF_ECHO DAEMON [DAEMON_ARGS...]
+#
+# Starts DAEMON -N (foreground) serving a private $XENSTORED_RUNDIR/socket,
+# runs every xsperf workload once with tiny counts plus the memory workload
+# and the echo bound, and fails if any run fails its checks (lost update,
+# missing watch event, wrong reply, EAGAIN where none can happen is only
+# counted, not failed: that is a performance target, not correctness).
+set -eu
+[ $# -ge 3 ] || { echo "usage: $0 XSPERF XSPERF_ECHO DAEMON [ARGS...]" >&2; exit 2; }
+xsperf=$1 echo_server=$2 daemon=$3
+shift 3
+
+dir=$(mktemp -d /tmp/xsperf-smoke.XXXXXX)
+daemon_pid="" echo_pid=""
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
+	[ -z "$echo_pid" ] || kill "$echo_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+XENSTORED_RUNDIR=$dir XENSTORED_PATH=$dir/socket "$daemon" -N "$@" </dev/null >"$dir/daemon.log" 2>&1 &
+daemon_pid=$!
+"$echo_server" "$dir/echo.sock" &
+echo_pid=$!
+
+i=0
+until [ -S "$dir/socket" ] && [ -S "$dir/echo.sock" ]; do
+	if ! kill -0 "$daemon_pid" 2>/dev/null; then
+		echo "daemon exited during start:" >&2
+		cat "$dir/daemon.log" >&2
+		exit 1
+	fi
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "no socket after 10 s" >&2; exit 1; }
+	sleep 0.1
+done
+
+status=0
+"$xsperf" all --socket "$dir/socket" --label smoke --max-seconds 30 --ops 300 --threads 4 \
+	--watchers 10 --events 20 --vms 8 --dir-size 200 --idle 50 || status=1
+"$xsperf" memory --socket "$dir/socket" --label smoke --pid "$daemon_pid" --nodes 2000 \
+	--max-seconds 60 || status=1
+"$xsperf" echo-seq --socket "$dir/echo.sock" --label echo --ops 300 || status=1
+"$xsperf" echo-pipelined --socket "$dir/echo.sock" --label echo --ops 3000 || status=1
+
+if ! kill -0 "$daemon_pid" 2>/dev/null; then
+	echo "the daemon died under load:" >&2
+	cat "$dir/daemon.log" >&2
+	status=1
+fi
+exit $status

@@ -1,0 +1,91 @@
+// The daemon process as an init script sees it: pid file, socket, clients
+// that vanish mid-conversation, many clients at once.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/daemon_test.h"
+
+#ifndef XENSTORE_TOOLS_DIR
+#define XENSTORE_TOOLS_DIR "/usr/bin"
+#endif
+
+namespace cxxenstored::integration {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string tool(const std::string& name) { return std::string(XENSTORE_TOOLS_DIR) + "/" + name; }
+
+class DaemonLifecycle : public DaemonTest {};
+
+TEST_F(DaemonLifecycle, PidFileHoldsTheDaemonsPid) {
+  std::ifstream in(daemon().pid_file());
+  ASSERT_TRUE(in) << daemon().pid_file() << " missing";
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content.substr(0, content.find('\n')), std::to_string(daemon().pid()));
+}
+
+TEST_F(DaemonLifecycle, SocketIsForRootOnly) {
+  struct stat st {};
+  ASSERT_EQ(stat(daemon().socket_path().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// A client killed while its watch is registered and an event is queued for
+// it must not disturb the daemon or the other clients.
+TEST_F(DaemonLifecycle, ClientKilledMidWatchLeavesOthersServed) {
+  Subprocess watcher = Subprocess::start({tool("xenstore-watch"), "/victim"},
+                                         {{"XENSTORED_PATH", daemon().socket_path()}});
+  ASSERT_EQ(watcher.read_stdout_until("/victim\n", 10s), "/victim\n");
+  kill(watcher.pid(), SIGKILL);
+  ASSERT_TRUE(client({tool("xenstore-write"), "/victim/x", "1"}).status.success());
+  const Completed got = watcher.wait(10s);
+  EXPECT_TRUE(got.status.signaled);
+  const Completed read = client({tool("xenstore-read"), "/victim/x"});
+  EXPECT_TRUE(read.status.success()) << read.err;
+  EXPECT_EQ(read.out, "1\n");
+}
+
+// Log rotation sends SIGHUP (reopen the log files): the daemon carries on.
+TEST_F(DaemonLifecycle, SurvivesSighup) {
+  ASSERT_TRUE(client({tool("xenstore-write"), "/before", "1"}).status.success());
+  ASSERT_EQ(kill(daemon().pid(), SIGHUP), 0);
+  const Completed got = client({tool("xenstore-read"), "/before"});
+  EXPECT_TRUE(got.status.success()) << got.err;
+  EXPECT_EQ(got.out, "1\n");
+  EXPECT_TRUE(daemon().running());
+}
+
+TEST_F(DaemonLifecycle, ManyClientsAtOnce) {
+  constexpr int kClients = 24;
+  std::vector<Subprocess> writers;
+  for (int i = 0; i < kClients; ++i) {
+    std::vector<std::string> argv = {tool("xenstore-write")};
+    for (int k = 0; k < 20; ++k) {
+      argv.push_back("/many/c" + std::to_string(i) + "/k" + std::to_string(k));
+      argv.push_back(std::to_string(i * 100 + k));
+    }
+    writers.push_back(Subprocess::start(argv, {{"XENSTORED_PATH", daemon().socket_path()}}));
+  }
+  for (auto& w : writers) {
+    const Completed got = w.wait(30s);
+    EXPECT_TRUE(got.status.success()) << got.err;
+  }
+  for (int i = 0; i < kClients; i += 5) {
+    const Completed got = client({tool("xenstore-read"), "/many/c" + std::to_string(i) + "/k19"});
+    EXPECT_EQ(got.out, std::to_string(i * 100 + 19) + "\n");
+  }
+  const Completed list = client({tool("xenstore-list"), "/many"});
+  EXPECT_EQ(std::count(list.out.begin(), list.out.end(), '\n'), kClients);
+}
+
+}  // namespace
+}  // namespace cxxenstored::integration

@@ -88,7 +88,10 @@ void Daemon::accept_next(Acceptor& acceptor) {
   acceptor.async_accept([this, &acceptor](boost::system::error_code ec, stream::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
-      add_connection(std::move(socket));
+      // Unix socket clients are dom0: without a hypervisor there is nobody
+      // else, and with one only dom0 can reach the socket (mode 0600).
+      add_connection(std::make_unique<connection::UnixSocketTransport>(std::move(socket)),
+                     store::Caller::dom0());
     } else {
       spdlog::warn("accept failed: {}", ec.message());
     }
@@ -96,9 +99,9 @@ void Daemon::accept_next(Acceptor& acceptor) {
   });
 }
 
-void Daemon::add_connection(stream::socket socket) {
+protocol::SessionId Daemon::add_connection(std::unique_ptr<connection::Transport> transport,
+                                           const store::Caller& caller) {
   protocol::SessionId id = connections_.next_id();
-  auto transport = std::make_unique<connection::UnixSocketTransport>(std::move(socket));
   auto conn = std::make_shared<connection::Connection>(
       id, std::move(transport), engine_, connection::ConnectionOptions{}, &trace_,
       [this](protocol::SessionId closed) {
@@ -107,9 +110,14 @@ void Daemon::add_connection(stream::socket socket) {
         asio::post(io_, [this, closed] { connections_.remove(closed); });
       });
   connections_.add(conn);
-  domains_.register_session(id);
-  // Unix socket clients are dom0: without a hypervisor there is nobody else.
-  conn->start(store::Caller::dom0());
+  if (caller.domain == 0) domains_.register_session(id);
+  conn->start(caller);
+  return id;
+}
+
+void Daemon::use_domain_ops(std::unique_ptr<protocol::DomainOps> domains) {
+  hypervisor_domains_ = std::move(domains);
+  engine_.set_domain_ops(*hypervisor_domains_);
 }
 
 void Daemon::stop() {

@@ -88,7 +88,7 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
 
 Engine::Engine(store::Store& store, watch::Registry& watches, DomainOps& domains,
                const ControlRegistry& control, Limits& limits, Outbox& outbox)
-    : store_(store), watches_(watches), domains_(domains), control_(control), limits_(limits),
+    : store_(store), watches_(watches), domains_(&domains), control_(control), limits_(limits),
       outbox_(outbox) {}
 
 void Engine::open_session(SessionId id, const store::Caller& caller) {
@@ -481,7 +481,7 @@ Result<Message> Engine::do_is_domain_introduced(Request& r) {
   if (!arg) return Error{EINVAL};
   auto domain = static_cast<DomainId>(static_cast<unsigned>(c_atoi(*arg)));
   // DOMID_SELF names the caller, which is introduced by definition.
-  bool introduced = domain == DOMID_SELF || domains_.is_introduced(domain);
+  bool introduced = domain == DOMID_SELF || domains_->is_introduced(domain);
   return reply_text(r.message.header, introduced ? "T" : "F");
 }
 
@@ -494,7 +494,7 @@ Result<Message> Engine::do_introduce(Request& r) {
   std::uint64_t mfn = std::strtoull(mfn_text.c_str(), nullptr, 10);
   int port = c_atoi(strings[2]);
   if (port <= 0) return Error{EINVAL};
-  auto introduced = domains_.introduce(domain, mfn, static_cast<std::uint32_t>(port));
+  auto introduced = domains_->introduce(domain, mfn, static_cast<std::uint32_t>(port));
   if (!introduced) return introduced.error();
   if (*introduced) fire_special("@introduceDomain");
   return make_ack(r.message.header);
@@ -514,7 +514,7 @@ Result<DomainId> one_domain(std::string_view payload) {
 Result<Message> Engine::do_release(Request& r) {
   auto domain = one_domain(r.payload());
   if (!domain) return domain.error();
-  CXS_TRY(domains_.release(*domain));
+  CXS_TRY(domains_->release(*domain));
   domain_gone(*domain);
   return make_ack(r.message.header);
 }
@@ -522,7 +522,7 @@ Result<Message> Engine::do_release(Request& r) {
 Result<Message> Engine::do_resume(Request& r) {
   auto domain = one_domain(r.payload());
   if (!domain) return domain.error();
-  CXS_TRY(domains_.resume(*domain));
+  CXS_TRY(domains_->resume(*domain));
   return make_ack(r.message.header);
 }
 
@@ -531,8 +531,8 @@ Result<Message> Engine::do_set_target(Request& r) {
   if (strings.size() < 2) return Error{EINVAL};
   auto domain = static_cast<DomainId>(static_cast<unsigned>(c_atoi(strings[0])));
   auto target = static_cast<DomainId>(static_cast<unsigned>(c_atoi(strings[1])));
-  CXS_TRY(domains_.set_target(domain, target));
-  for (SessionId id : domains_.connections_of(domain)) {
+  CXS_TRY(domains_->set_target(domain, target));
+  for (SessionId id : domains_->connections_of(domain)) {
     if (const store::Caller* old = caller(id)) {
       store::Caller updated = *old;
       updated.target = target;
@@ -559,7 +559,7 @@ Result<Message> Engine::do_get_feature(Request& r) {
   if (strings.size() != 1) return Error{EINVAL};
   auto domain = parse_unsigned(strings[0]);
   if (!domain) return Error{EINVAL};
-  auto features = domains_.features(static_cast<DomainId>(*domain));
+  auto features = domains_->features(static_cast<DomainId>(*domain));
   if (!features) return Error{ENOENT};
   return reply_text(r.message.header, std::to_string(*features));
 }
@@ -571,7 +571,7 @@ Result<Message> Engine::do_set_feature(Request& r) {
   auto features = parse_unsigned(strings[1]);
   if (!domain || !features || (*features & ~std::uint64_t{kServerFeatures}) != 0)
     return Error{EINVAL};
-  CXS_TRY(domains_.set_features(static_cast<DomainId>(*domain), static_cast<std::uint32_t>(*features)));
+  CXS_TRY(domains_->set_features(static_cast<DomainId>(*domain), static_cast<std::uint32_t>(*features)));
   return make_ack(r.message.header);
 }
 
@@ -605,7 +605,7 @@ Result<Message> Engine::do_get_quota(Request& r) {
   if (strings.size() == 2) {
     auto domain = parse_unsigned(strings[0]);
     if (!domain) return Error{EINVAL};
-    if (!domains_.is_introduced(static_cast<DomainId>(*domain))) return Error{ENOENT};
+    if (!domains_->is_introduced(static_cast<DomainId>(*domain))) return Error{ENOENT};
   }
   std::size_t* slot = quota_slot(name, store_.quotas(), limits_);
   if (!slot) return Error{EINVAL};

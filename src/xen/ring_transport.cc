@@ -199,7 +199,16 @@ bool RingTransport::read_input(bool& moved) {
   }
   if (*got == 0) return true;
   moved = true;
-  if (handlers_.on_data) handlers_.on_data(std::string_view(buffer, *got));
+  std::string_view bytes(buffer, *got);
+  // A message longer than the protocol allows: what precedes it is still
+  // delivered, then the ring is marked bad (XENSTORE_ERROR_PROTO).
+  const std::size_t oversized = bounds_.feed(bytes);
+  if (oversized != MessageBounds::npos) {
+    if (oversized > 0 && handlers_.on_data) handlers_.on_data(bytes.substr(0, oversized));
+    if (state_ == State::kOpen) fail(XENSTORE_ERROR_PROTO);
+    return false;
+  }
+  if (handlers_.on_data) handlers_.on_data(bytes);
   if (state_ != State::kOpen) return false;  // the connection closed us
   // A guest writing faster than one ring per pass gets another pass after the
   // other ready work, not an unbounded loop here.

@@ -184,6 +184,40 @@ TEST(Smoke, ManyPipelinedRequestsOverOneSocket) {
   EXPECT_EQ(d.tool("xenstore-read /p/3"), std::string(100, 'v') + "\n");
 }
 
+TEST(Smoke, AClientThatNeverReadsBlocksNobody) {
+  Daemon d;
+  ASSERT_TRUE(d.wait_ready());
+  EXPECT_EQ(d.tool("xenstore-write /big " + std::string(3000, 'x')), "");
+  int hog = connect_unix(d.socket());
+  ASSERT_GE(hog, 0);
+  // Ask for ~30 MB of replies and never read them.
+  std::string burst;
+  for (std::uint32_t i = 0; i < 10000; ++i) {
+    cxxenstored::protocol::Message m;
+    m.header.type = XS_READ;
+    m.header.req_id = i;
+    m.payload = "/big\0"s;
+    burst += cxxenstored::protocol::encode(m);
+  }
+  std::thread writer([&] {
+    // Blocks once the daemon stops reading this client; that is the point.
+    std::size_t off = 0;
+    while (off < burst.size()) {
+      ssize_t n = write(hog, burst.data() + off, burst.size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.tool("xenstore-write /other 1 && xenstore-read /other"), "1\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  shutdown(hog, SHUT_RDWR);
+  close(hog);
+  writer.join();
+  EXPECT_EQ(d.tool("xenstore-read /other"), "1\n");
+}
+
 TEST(Smoke, TraceFileInTheCDaemonsFormat) {
   Daemon d({"-N", "-T", (fs::temp_directory_path() / ("smoke-trace-" + std::to_string(getpid()))).string()});
   ASSERT_TRUE(d.wait_ready());

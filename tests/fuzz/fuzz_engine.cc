@@ -121,6 +121,27 @@ void check_reply(const Message& request, const Message& reply) {
   }
 }
 
+// FUZZ_ENGINE_TRACE=1 prints every request and reply (to turn a crashing
+// input into a regression test).
+bool tracing() {
+  static const bool on = [] {
+    const char* v = std::getenv("FUZZ_ENGINE_TRACE");
+    return v != nullptr && *v == '1';
+  }();
+  return on;
+}
+
+std::string printable(std::string_view bytes) {
+  std::string out;
+  if (bytes.size() > 60) bytes = bytes.substr(0, 60);
+  for (char c : bytes) {
+    if (c == '\0') out += "\\0";
+    else if (c >= 32 && c < 127) out.push_back(c);
+    else out += "\\x" + std::string(1, "0123456789abcdef"[(c >> 4) & 15]) + "0123456789abcdef"[c & 15];
+  }
+  return out;
+}
+
 void check_quotas(EngineHarness& h, const std::vector<Participant>& people) {
   for (const Participant& p : people) {
     if (p.privileged) continue;
@@ -163,6 +184,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     const unsigned who = in.byte();
     Participant& p = people[who % people.size()];
     if (who >= 248) {  // the connection dies (with whatever it had open)
+      if (tracing()) __builtin_fprintf(stderr, "close session of domain %u\n", p.domain);
       h.close(p.session);
       open(p);
       continue;
@@ -185,6 +207,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     if (request.header.type == protocol::kGetQuota &&
         request.payload.find('\0') == std::string::npos)
       continue;
+    // Finding 2: "/" given to a guest by SET_PERMS keeps that owner after the
+    // guest is released (Store::release_domain skips the root), so the
+    // accounting no longer matches the tree. Regression test:
+    // FuzzRegression.RootOwnedByAReleasedDomain.
+    if (request.header.type == XS_SET_PERMS && request.payload.rfind(std::string("/\0"), 0) == 0)
+      continue;
 #endif
     request.header.len = static_cast<std::uint32_t>(request.payload.size());
 
@@ -199,6 +227,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         reply = &queue[i];
         ++replies;
       }
+    }
+    if (tracing() && reply != nullptr) {
+      __builtin_fprintf(stderr, "dom%u type %u tx %u \"%s\" -> type %u \"%s\"\n", p.domain,
+                        request.header.type, request.header.tx_id, printable(request.payload).c_str(),
+                        reply->header.type, printable(reply->payload).c_str());
     }
     FUZZ_CHECK(replies == 1);
     check_reply(request, *reply);

@@ -38,5 +38,30 @@ TEST(FuzzRegression, GetQuotaWithoutAnyNul) {
   expect_reply_without_crash(protocol::kGetQuota, "nodes", "E:EINVAL");
 }
 
+// Finding 2 (fuzz_engine, after ~650 000 runs; minimized to two requests):
+// dom0 gives "/" to a guest, then the guest is released. release_in() skips
+// the root, so "/" stays owned by the dead domain while its node count is
+// erased: the accounting no longer matches the tree, and a new domain that
+// reuses the id owns the whole store.
+TEST(FuzzRegression, RootOwnedByAReleasedDomain) {
+  HOSTILE_NEEDS(
+      "Store::release_domain (src/store/editor.cc release_in): when the root is owned by the "
+      "released domain, hand it to dom0 (owner 0, counts moved) instead of skipping it");
+  EngineHarness h;
+  SessionId dom0 = h.open_dom0();
+  const std::string ok("OK\0", 3);
+  ASSERT_EQ(h.call(dom0, XS_INTRODUCE, nul_join({"5", "4096", "1"})), ok);
+  ASSERT_EQ(h.call(dom0, XS_SET_PERMS, nul_join({"/", "b5", "n0"})), ok);
+  ASSERT_EQ(h.call(dom0, XS_RELEASE, nul_join({"5"})), ok);
+  EXPECT_TRUE(h.check().empty());
+  const std::string perms = h.call(dom0, XS_GET_PERMS, nul_join({"/"}));
+  EXPECT_EQ(perms.substr(0, 3), std::string("b0\0", 3)) << "/ belongs to dom0 after the release";
+  // A new domain 5 must not own the store.
+  ASSERT_EQ(h.call(dom0, XS_INTRODUCE, nul_join({"5", "4096", "1"})), ok);
+  SessionId reborn = h.open_guest(5);
+  EXPECT_EQ(h.write(reborn, "/owned-by-me", "x"), "E:EACCES");
+  EXPECT_EQ(h.call(reborn, XS_SET_PERMS, nul_join({"/", "b5"})), "E:EACCES");
+}
+
 }  // namespace
 }  // namespace cxxenstored::hostile

@@ -19,6 +19,18 @@ namespace {
 using namespace std::chrono_literals;
 const std::string kOk("OK\0", 3);
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitizedBuild = true;
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+
 std::string write_payload(std::string_view path, std::string_view value) {
   std::string p(path);
   p.push_back('\0');
@@ -291,7 +303,12 @@ TEST_F(SocketTest, RemovingAHugeSubtreeDoesNotStallOthers) {
   WireClient other = connect();
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(other.call(XS_READ, nul_terms({"/tool"})), "");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  // The C daemon deletes node by node, so its answer waits for the whole rm;
+  // cxxenstored unlinks the subtree in O(depth) and answers at once (the
+  // bound leaves room for a loaded CI machine).
+  if (!is_reference()) {
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  }
   auto rm = remover.reply(30s);
   ASSERT_TRUE(rm);
   EXPECT_EQ(rm->payload, kOk);
@@ -318,9 +335,13 @@ TEST_F(SocketTest, ClientThatNeverReadsItsEventsIsBounded) {
   drain.join();
   expect_others_served();
   const long rss_after = daemon_rss_kib();
-  // 30000 events of ~2.5 KiB would be ~75 MiB if all were kept.
-  EXPECT_LT(rss_after - rss_before, 40 * 1024) << "before " << rss_before << " KiB, after "
-                                               << rss_after << " KiB";
+  // 30000 events of ~2.5 KiB would be ~75 MiB if all were kept. Under
+  // AddressSanitizer the daemon's RSS mostly measures the allocator's
+  // quarantine (256 MiB), so the bound is checked by the plain build only.
+  if (!kSanitizedBuild) {
+    EXPECT_LT(rss_after - rss_before, 40 * 1024) << "before " << rss_before << " KiB, after "
+                                                 << rss_after << " KiB";
+  }
 }
 
 TEST_F(SocketTest, ManyWatchesFromDom0AndGarbageClients) {

@@ -287,6 +287,18 @@ TEST(GuestOverRing, ReconnectDropsWatchesAndTransactions) {
   EXPECT_FALSE(next_event(guest, 200ms));
 }
 
+TEST(GuestOverRing, Dom0ReintroducingItselfDoesNotBreakTheDaemon) {
+  GuestDaemon d;
+  auto dom0 = d.dom0();
+  // The reset drops dom0's connection while its own request runs; the C
+  // daemon would still ack into the reset connection, here the ack is lost
+  // with the old connection. What matters: no crash, dom0 keeps working.
+  (void)dom0.request(XS_INTRODUCE, "0"s + '\0' + "0" + '\0' + std::to_string(dom0.remote_port()) + '\0',
+                     0, 300ms);
+  EXPECT_EQ(ask(dom0, XS_WRITE, "/local/domain/0/after"s + '\0' + "ok"), "OK"s + '\0');
+  EXPECT_EQ(ask(dom0, XS_READ, "/local/domain/0/after"s + '\0'), "ok");
+}
+
 TEST(GuestOverRing, SetTargetLetsAGuestActForItsTarget) {
   GuestDaemon d;
   auto dom0 = d.dom0();

@@ -142,6 +142,27 @@ TEST(RingTransport, BogusRequestIndicesMarkTheRingBadAndCloseOnlyIt) {
   EXPECT_FALSE(bad.send(make_message(3, 10, 'x')).ok());
 }
 
+TEST(RingTransport, OversizedMessageMarksTheRingWithAProtocolError) {
+  RingHarness h;
+  auto bad = h.add_guest(1);
+  auto good = h.add_guest(2);
+  // A valid request, then a header announcing more than the protocol allows,
+  // split so that the header straddles two notifications.
+  WireMessage oversized = make_message(2, 0, 'o');
+  std::string bytes = make_message(1, 10, 'v').encode() + oversized.encode();
+  xsd_sockmsg header{XS_WRITE, 2, 0, XENSTORE_PAYLOAD_MAX + 1};
+  bytes.replace(bytes.size() - sizeof header, sizeof header,
+                reinterpret_cast<const char*>(&header), sizeof header);
+  ASSERT_TRUE(bad.write_all(bytes, bytes.size() - 5).ok());
+  auto reply = bad.receive();
+  ASSERT_TRUE(reply.ok());  // what came before the bad header was served
+  EXPECT_EQ(reply->req_id, 1u);
+  ASSERT_TRUE(h.wait_for([&] { return !h.closed_locked().empty(); }));
+  EXPECT_EQ(h.closed()[0].reason, connection::CloseReason::kProtocolError);
+  EXPECT_EQ(bad.ring()->error, XENSTORE_ERROR_PROTO);
+  expect_round_trip(good, make_message(3, XENSTORE_PAYLOAD_MAX, 'g'), XENSTORE_RING_SIZE);
+}
+
 TEST(RingTransport, BogusResponseIndicesAreCaughtWhenReplying) {
   RingHarness h;
   auto bad = h.add_guest(1);

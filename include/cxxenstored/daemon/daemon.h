@@ -38,13 +38,21 @@ class Daemon {
   // SIGHUP: reopens the trace file.
   void reopen_logs();
 
+  // Adds a client connection over any transport (the Xen part uses this
+  // for guest rings); returns its session id.
+  protocol::SessionId add_connection(std::unique_ptr<connection::Transport> transport,
+                                     const store::Caller& caller);
+  // Installs the hypervisor's domain operations in place of the
+  // no-hypervisor ones.
+  void use_domain_ops(std::unique_ptr<protocol::DomainOps> domains);
+
   protocol::Engine& engine() { return engine_; }
+  connection::ConnectionSet& connections() { return connections_; }
   store::Store& store() { return store_; }
 
  private:
   using Acceptor = boost::asio::local::stream_protocol::acceptor;
   void accept_next(Acceptor& acceptor);
-  void add_connection(boost::asio::local::stream_protocol::socket socket);
 
   boost::asio::io_context& io_;
   protocol::Limits limits_;
@@ -55,6 +63,7 @@ class Daemon {
   connection::ConnectionSet connections_;
   protocol::Engine engine_;
   TraceFile trace_;
+  std::unique_ptr<protocol::DomainOps> hypervisor_domains_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   std::string bound_path_;  // removed again on exit
 };

@@ -42,6 +42,10 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // Replaces the domain operations (the Xen part installs its own; the
+  // default is whatever the constructor got).
+  void set_domain_ops(DomainOps& domains) { domains_ = &domains; }
+
   // keep_orphans (-K): nodes of a released domain go to dom0 instead.
   void set_keep_orphans(bool keep) { keep_orphans_ = keep; }
 
@@ -119,7 +123,7 @@ class Engine {
 
   store::Store& store_;
   watch::Registry& watches_;
-  DomainOps& domains_;
+  DomainOps* domains_;
   const ControlRegistry& control_;
   Limits& limits_;
   Outbox& outbox_;

@@ -8,7 +8,9 @@
 // an index. It advertises RECONNECTION and ERROR in server_features before
 // touching any data. Bogus indices (producer more than a ring ahead of the
 // consumer) set the ring's error field to XENSTORE_ERROR_RINGIDX and end the
-// transport with CloseReason::kProtocolError; a guest that sets the connection
+// transport with CloseReason::kProtocolError; a request header announcing
+// more than XENSTORE_PAYLOAD_MAX bytes does the same with XENSTORE_ERROR_PROTO
+// (after delivering what came before it). A guest that sets the connection
 // field to XENSTORE_RECONNECT ends it with kPeerClosed and handle_event() says
 // so, so that the owner can start a fresh transport on the same ring.
 //
@@ -25,6 +27,7 @@
 #include <string>
 
 #include "cxxenstored/connection/transport.h"
+#include "cxxenstored/xen/message_bounds.h"
 #include "cxxenstored/xen/ring_mapping.h"
 
 namespace cxxenstored::xen {
@@ -102,6 +105,7 @@ class RingTransport final : public connection::Transport,
   std::deque<std::string> output_;
   std::size_t output_offset_ = 0;  // bytes of output_.front() already in the ring
   std::size_t pending_bytes_ = 0;
+  MessageBounds bounds_;  // spots oversized requests (XENSTORE_ERROR_PROTO)
 };
 
 // Whether the guest has set the ring's connection field to XENSTORE_RECONNECT

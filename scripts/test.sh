@@ -13,9 +13,9 @@
 #   4. the end-to-end test: real Xen 4.17 under QEMU with cxxenstored as
 #      dom0's xenstored (tests/e2e/run.sh).
 #
-# Ends with the line "N passed, M failed" (ctest tests plus the e2e run; a
-# failed build or setup step counts as one failure) and exits non-zero on any
-# failure. Slow parts are skipped only when asked:
+# Ends with the line "N passed, M failed, K skipped" (ctest tests plus the
+# e2e run; a failed build or setup step counts as one failure) and exits
+# non-zero on any failure. Slow parts are skipped only when asked:
 #   --no-sanitize   skip step 3
 #   --no-e2e        skip step 4 (and the QEMU packages)
 #   -j N            parallel build jobs and tests (default: number of cores)
@@ -49,6 +49,7 @@ export JOBS=$jobs
 
 passed=0
 failed=0
+skipped=0
 failures=()
 started=$(date +%s)
 
@@ -61,7 +62,7 @@ summary() {
 		echo "failed:"
 		printf '  %s\n' "${failures[@]}"
 	fi
-	echo "$passed passed, $failed failed"
+	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
 }
@@ -84,8 +85,13 @@ run_ctest() {
 	local bad total
 	bad=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
 	total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
-	passed=$((passed + total - bad))
+	# ctest counts a skipped test (GTEST_SKIP, exit code 77) as passed:
+	# report those separately.
+	local skips
+	skips=$(sed -n '/The following tests did not run:/,/^$/p' "$log" | grep -c '(Skipped)$' || true)
+	passed=$((passed + total - bad - skips))
 	failed=$((failed + bad))
+	skipped=$((skipped + skips))
 	while IFS= read -r t; do
 		failures+=("$label: $t")
 	done < <(sed -n '/The following tests FAILED:/,/^Errors while running/p' "$log" |

@@ -1,9 +1,10 @@
 #include "options.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include "workload.h"
 

@@ -23,7 +23,7 @@ void print_report(const Report& r, const std::string& label) {
   std::printf("   eagain %llu  errors %llu  lost %llu\n", static_cast<unsigned long long>(r.eagain),
               static_cast<unsigned long long>(r.errors), static_cast<unsigned long long>(r.lost));
   if (r.daemon_cpu_seconds >= 0 && r.ops > 0)
-    std::printf("   daemon cpu: %.3f s = %.2f us per %s\n", r.daemon_cpu_seconds,
+    std::printf("   daemon cpu: %.3f s = %.2f us per operation (%s)\n", r.daemon_cpu_seconds,
                 r.daemon_cpu_seconds * 1e6 / static_cast<double>(r.ops), r.unit.c_str());
   for (const auto& [k, v] : r.extra) std::printf("   %s: %s\n", k.c_str(), v.c_str());
 

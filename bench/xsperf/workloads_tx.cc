@@ -6,7 +6,6 @@
 
 namespace xsperf {
 
-
 Result<Report> run_tx_disjoint(const Options& o) {
   auto setup = Connection::open(o.socket_path);
   if (!setup) return setup.error();

@@ -35,7 +35,7 @@ Daemon::Daemon(asio::io_context& io, const Options& options)
   protocol::register_builtin_controls(
       control_,
       protocol::ControlEnvironment{
-          store_, limits_, domains_, engine_,
+          store_, limits_, engine_,
           [](std::string_view text) { spdlog::info("{}", text); },
           [this](bool on) -> Result<void> {
             if (!on) {

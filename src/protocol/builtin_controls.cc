@@ -129,7 +129,7 @@ void register_builtin_controls(ControlRegistry& registry, ControlEnvironment env
                  if (req.args.empty()) return format_settings(table);
                  if (req.args[0] == "set") return set_quota(table, req);
                  auto domain = static_cast<store::DomainId>(static_cast<unsigned>(c_atoi(req.args[0])));
-                 if (!shared->domains.is_introduced(domain)) return Error{ENOENT};
+                 if (!shared->engine.domains().is_introduced(domain)) return Error{ENOENT};
                  char text[256];
                  std::snprintf(text, sizeof text,
                                "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8d\n",

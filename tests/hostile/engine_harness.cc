@@ -65,7 +65,7 @@ EngineHarness::EngineHarness(store::Quotas quotas, protocol::Limits l)
     : store(quotas), limits(l), engine(store, watches, domains, control, limits, outbox) {
   protocol::register_builtin_controls(
       control, protocol::ControlEnvironment{
-                   store, limits, domains, engine, [](std::string_view) {},
+                   store, limits, engine, [](std::string_view) {},
                    [](bool) -> Result<void> { return {}; },
                    [](std::string_view) -> Result<void> { return {}; }});
 }

@@ -36,7 +36,7 @@ class EngineTest : public ::testing::Test {
 
   EngineTest() {
     register_builtin_controls(control, ControlEnvironment{
-                                           store, limits, domains, engine,
+                                           store, limits, engine,
                                            [this](std::string_view t) { logged.emplace_back(t); },
                                            [this](bool on) -> Result<void> {
                                              trace_on = on;

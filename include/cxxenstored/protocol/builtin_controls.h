@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "cxxenstored/protocol/control.h"
-#include "cxxenstored/protocol/domain_ops.h"
 #include "cxxenstored/protocol/limits.h"
 #include "cxxenstored/store/store.h"
 
@@ -18,7 +17,6 @@ class Engine;
 struct ControlEnvironment {
   store::Store& store;
   Limits& limits;
-  const DomainOps& domains;
   const Engine& engine;
   // "print <text>": writes "control: <text>" to the daemon's log.
   std::function<void(std::string_view)> log;

@@ -45,6 +45,7 @@ class Engine {
   // Replaces the domain operations (the Xen part installs its own; the
   // default is whatever the constructor got).
   void set_domain_ops(DomainOps& domains) { domains_ = &domains; }
+  const DomainOps& domains() const { return *domains_; }
 
   // keep_orphans (-K): nodes of a released domain go to dom0 instead.
   void set_keep_orphans(bool keep) { keep_orphans_ = keep; }

@@ -204,7 +204,11 @@ bool RingTransport::read_input(bool& moved) {
   // delivered, then the ring is marked bad (XENSTORE_ERROR_PROTO).
   const std::size_t oversized = bounds_.feed(bytes);
   if (oversized != MessageBounds::npos) {
-    if (oversized > 0 && handlers_.on_data) handlers_.on_data(bytes.substr(0, oversized));
+    if (oversized > 0 && handlers_.on_data) {
+      handlers_.on_data(bytes.substr(0, oversized));
+      // Replies to those requests go out before the ring is marked bad.
+      if (state_ == State::kOpen && !flush_output(moved)) return false;
+    }
     if (state_ == State::kOpen) fail(XENSTORE_ERROR_PROTO);
     return false;
   }

@@ -132,7 +132,6 @@ Result<WireMessage> SimulatedGuest::receive(std::chrono::milliseconds timeout) {
         return message;
       }
     }
-    if (load_field(ring()->error) != XENSTORE_ERROR_NONE) return Error{EPIPE};
     auto got = read_some();
     if (!got) return got.error();
     if (!got->empty()) {
@@ -140,6 +139,8 @@ Result<WireMessage> SimulatedGuest::receive(std::chrono::milliseconds timeout) {
       kick();  // we freed space the daemon may be waiting for
       continue;
     }
+    // Replies written before the daemon marked the ring bad are still read.
+    if (load_field(ring()->error) != XENSTORE_ERROR_NONE) return Error{EPIPE};
     if (!wait_notification(remaining(deadline)) && remaining(deadline).count() == 0) {
       return Error{ETIMEDOUT};
     }

@@ -62,6 +62,8 @@ sh "$e2e/lib/fetch-xen.sh" "$work" || exit 2
 
 run=$work/runs/$(date -u +%Y%m%dT%H%M%SZ)-$$
 mkdir -p "$run"
+# Keep the 20 newest runs' logs (an interrupted run also leaves its images).
+ls -1d "$work"/runs/*/ | sort | head -n -20 | while read -r old; do rm -rf "$old"; done
 log=$run/serial.log
 sh "$e2e/lib/build-images.sh" "$work" "$run" "$xenstored" "$xenstored_args" "$guests" "$verbose" || exit 2
 e2e_say "xenstored under test: $xenstored"
@@ -93,11 +95,14 @@ cpu=${E2E_QEMU_CPU:-max,-smap,-smep,-rdtscp,-fsgsbase}
 	grep --line-buffered -a -o "E2E-[A-Z]*:[^$(printf '\r')]*"
 fi
 
-qemu_status=$(cat "$run/qemu.status")
+# No status file: the shell that waited for QEMU was killed with it (timeout
+# signals its whole process group when QEMU ignores SIGTERM for 10 s).
+qemu_status=$(cat "$run/qemu.status" 2>/dev/null || echo killed)
 [ $keep = 1 ] || rm -f "$run/dom0.cpio" "$run/guest.cpio"
 e2e_say "QEMU ran $(($(date +%s) - started)) s in total (including setup), exit status $qemu_status"
-[ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ] &&
-	e2e_say "the overall deadline of $timeout s passed: QEMU was killed"
+case $qemu_status in
+124 | 137 | killed) e2e_say "the overall deadline of $timeout s passed: QEMU was killed" ;;
+esac
 
 if sh "$e2e/lib/judge.sh" "$log" "$guests"; then
 	exit 0

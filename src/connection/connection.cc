@@ -86,6 +86,11 @@ void Connection::on_drained() {
   process();
 }
 
+void Connection::restore_io(std::string pending_input, std::string pending_output) {
+  if (!pending_output.empty()) transport_->send(std::move(pending_output));
+  if (!pending_input.empty()) on_data(pending_input);
+}
+
 void Connection::close() {
   if (closed_) return;
   closed_ = true;

@@ -131,6 +131,8 @@ std::size_t UnixSocketTransport::pending_output() const { return impl_->pending(
 void UnixSocketTransport::pause_input() { impl_->pause(); }
 void UnixSocketTransport::resume_input() { impl_->resume(); }
 void UnixSocketTransport::close() { impl_->close(CloseReason::kLocalClose); }
+int UnixSocketTransport::native_fd() const { return impl_->fd(); }
+
 std::string UnixSocketTransport::describe() const {
   return "socket fd " + std::to_string(impl_->fd());
 }

@@ -4,12 +4,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
 #include "cxxenstored/connection/unix_socket_transport.h"
+#include "cxxenstored/liveupdate/controls.h"
+#include "cxxenstored/liveupdate/daemon_bridge.h"
+#include "cxxenstored/liveupdate/perform.h"
+#include "cxxenstored/liveupdate/state_file.h"
+#include "cxxenstored/observability/metrics_control.h"
 #include "cxxenstored/protocol/builtin_controls.h"
 
 namespace cxxenstored::daemon {
@@ -23,9 +29,10 @@ std::string default_socket_path() {
   return dir + "/socket";
 }
 
-Daemon::Daemon(asio::io_context& io, const Options& options)
+Daemon::Daemon(asio::io_context& io, const Options& options, std::vector<std::string> argv)
     : io_(io), limits_(options.limits), store_(options.quotas),
-      engine_(store_, watches_, domains_, control_, limits_, connections_) {
+      engine_(store_, watches_, domains_, control_, limits_, connections_),
+      lu_session_(std::move(argv), liveupdate::probe_binary), lu_timer_(io) {
   engine_.set_keep_orphans(options.keep_orphans);
   if (!options.trace_file.empty()) {
     if (auto opened = trace_.open(options.trace_file); !opened)
@@ -45,6 +52,103 @@ Daemon::Daemon(asio::io_context& io, const Options& options)
             return trace_.reopen();
           },
           [this](std::string_view file) -> Result<void> { return trace_.open(std::string(file)); }});
+  liveupdate::register_liveupdate_controls(
+      control_,
+      liveupdate::LiveUpdateControlEnvironment{
+          store_, lu_session_,
+          [](const protocol::ControlRequest& req) -> liveupdate::OwnerId { return req.session; },
+          [this] {
+            // TODO(engine): the start time of each session's oldest open
+            // transaction (the C daemon's ta_start_time); "now" until then,
+            // which makes -F wait the whole timeout.
+            std::vector<liveupdate::OpenTransaction> open;
+            for (const auto& [id, conn] : connections_.all())
+              if (engine_.transactions_of(id) > 0) open.push_back({0, liveupdate::Clock::now()});
+            return open;
+          },
+          [this](liveupdate::ExecPlan plan) {
+            // Runs once the "OK" reply has been queued.
+            asio::post(io_, [this, plan = std::move(plan)] { run_live_update(plan, 200); });
+          },
+          [this] { return "connections: " + std::to_string(connections_.size()) + "\n"; },
+          [](std::string_view text) { spdlog::info("{}", text); }});
+  observability::register_metrics_control(control_, {metrics_, store_});
+}
+
+void Daemon::run_live_update(liveupdate::ExecPlan plan, int attempts_left) {
+  // Let queued output drain (up to 2 s) so no write is in flight; what is
+  // still queued after that is lost (TODO(connection): hand the exact
+  // unsent bytes over, as ConnectionSnapshot::pending_output allows).
+  bool busy = false;
+  for (const auto& [id, conn] : connections_.all()) busy = busy || conn->pending_output() > 0;
+  if (busy && attempts_left > 0) {
+    lu_timer_.expires_after(std::chrono::milliseconds(10));
+    lu_timer_.async_wait([this, plan = std::move(plan), attempts_left](boost::system::error_code ec) {
+      if (!ec) run_live_update(plan, attempts_left - 1);
+    });
+    return;
+  }
+  std::vector<liveupdate::ConnectionSnapshot> snapshots;
+  for (const auto& [id, conn] : connections_.all()) {
+    if (conn->native_fd() < 0) continue;  // TODO(xen): rings (domid, target, evtchn)
+    liveupdate::ConnectionSnapshot c;
+    c.socket_fd = conn->native_fd();
+    c.pending_input = conn->pending_input();
+    for (auto& w : watches_.list(id)) {
+      // The stream keeps the path as the client registered it.
+      std::string path = w.relative_home && w.path.size() > w.relative_home->size()
+                             ? w.path.substr(w.relative_home->size() + 1)
+                             : w.path;
+      c.watches.push_back({std::move(path), std::move(w.token)});
+    }
+    snapshots.push_back(std::move(c));
+  }
+  int listen_fd = acceptors_.empty() ? -1 : acceptors_.front()->native_handle();
+  auto state = liveupdate::build_daemon_state(listen_fd, -1, snapshots);
+  const std::string path = liveupdate::state_file_path(std::getenv("XENSTORED_RUNDIR"));
+  std::string bound = std::move(bound_path_);
+  bound_path_.clear();  // the socket stays: the new binary serves it
+  auto failed = liveupdate::perform_live_update(store_, std::move(state), plan, path);
+  bound_path_ = std::move(bound);
+  spdlog::error("live-update: exec of {} failed: {}", plan.binary,
+                std::strerror(failed.error().code));
+}
+
+Result<void> Daemon::restore(const liveupdate::MigrationState& state) {
+  if (state.global && state.global->socket_fd >= 0) {
+    auto acceptor = std::make_unique<Acceptor>(io_);
+    boost::system::error_code ec;
+    acceptor->assign(stream(), state.global->socket_fd, ec);
+    if (ec) return Error{EBADF};
+    acceptors_.push_back(std::move(acceptor));
+  }
+  for (auto& c : liveupdate::group_by_connection(state)) {
+    if (c.kind != liveupdate::ConnectionKind::kSocket) {
+      spdlog::warn("live-update: ring of domain {} not restored", c.domid);  // TODO(xen)
+      continue;
+    }
+    stream::socket socket(io_);
+    boost::system::error_code ec;
+    socket.assign(stream(), c.socket_fd, ec);
+    if (ec) {
+      spdlog::warn("live-update: socket fd {} unusable: {}", c.socket_fd, ec.message());
+      continue;
+    }
+    protocol::SessionId id = add_connection(
+        std::make_unique<connection::UnixSocketTransport>(std::move(socket)), store::Caller::dom0());
+    for (auto& w : c.watches) {
+      const bool relative = !w.path.empty() && w.path[0] != '/' && w.path[0] != '@';
+      std::string home = store::home_path(0);  // socket clients are dom0
+      std::string path = relative ? home + "/" + w.path : w.path;
+      if (!watches_.add(id, std::move(path), std::move(w.token),
+                        relative ? std::optional<std::string>(home) : std::nullopt))
+        spdlog::warn("live-update: duplicate watch {} dropped", w.path);
+    }
+    if (auto conn = connections_.find(id))
+      conn->restore_io(std::move(c.pending_input), std::move(c.pending_output));
+  }
+  for (auto& acceptor : acceptors_) accept_next(*acceptor);
+  return {};
 }
 
 Daemon::~Daemon() {
@@ -106,6 +210,7 @@ protocol::SessionId Daemon::add_connection(std::unique_ptr<connection::Transport
       id, std::move(transport), engine_, connection::ConnectionOptions{}, &trace_,
       [this](protocol::SessionId closed) {
         domains_.unregister_session(closed);
+        lu_session_.connection_closed(closed);  // a live-update session ends with its owner
         // Destroy outside the callback chain of the connection itself.
         asio::post(io_, [this, closed] { connections_.remove(closed); });
       });

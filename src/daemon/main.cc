@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -17,6 +18,8 @@
 #include "cxxenstored/daemon/daemon.h"
 #include "cxxenstored/daemon/options.h"
 #include "cxxenstored/daemon/systemd.h"
+#include "cxxenstored/liveupdate/save_restore.h"
+#include "cxxenstored/liveupdate/state_file.h"
 
 namespace {
 
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
 
   std::signal(SIGPIPE, SIG_IGN);
   std::vector<int> inherited = cxxenstored::daemon::take_listen_fds();
-  if (!options.foreground && !daemonize()) {
+  // After a live update the process is the old daemon's: already detached.
+  if (!options.foreground && !options.live_update && !daemonize()) {
     std::perror("cxxenstored: daemonize");
     return 1;
   }
@@ -95,9 +99,22 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
-  cxxenstored::daemon::Daemon daemon(io, options);
+  cxxenstored::daemon::Daemon daemon(io, options, std::vector<std::string>(argv, argv + argc));
   std::string socket_path = cxxenstored::daemon::default_socket_path();
-  if (!daemon.listen(socket_path, inherited)) return 1;
+  if (options.live_update) {
+    const std::string path =
+        cxxenstored::liveupdate::state_file_path(std::getenv("XENSTORED_RUNDIR"));
+    auto state = cxxenstored::liveupdate::restore_state(daemon.store(), path);
+    if (!state) {
+      spdlog::critical("live-update: cannot restore {}: {}", path, std::strerror(state.error().code));
+      return 1;
+    }
+    if (!daemon.restore(*state)) return 1;
+    spdlog::info("live-update: restored {} nodes, {} connections", state->nodes.size(),
+                 state->connections.size());
+  } else if (!daemon.listen(socket_path, inherited)) {
+    return 1;
+  }
   spdlog::info("listening on {}", inherited.empty() ? socket_path : "sockets passed by systemd");
   cxxenstored::daemon::notify_systemd("READY=1");
 

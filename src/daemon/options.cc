@@ -66,6 +66,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
       {"internal-db", optional_argument, nullptr, 'I'},
       {"keep-orphans", no_argument, nullptr, 'K'},
       {"verbose", no_argument, nullptr, 'V'},
+      {"live-update", no_argument, nullptr, 'U'},
       {"watch-nb", required_argument, nullptr, 'W'},
       {"timeout", required_argument, nullptr, 'w'},
       {"priv-domid", required_argument, nullptr, 'p'},
@@ -76,7 +77,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
   opterr = 0;
   int opt;
   auto bad = [](std::string what) { return ParseError{std::move(what)}; };
-  while ((opt = getopt_long(argc, argv, "DE:F:HI::KNPS:t:A:M:Q:q:T:RVW:w:e:m:p:", kLong, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, "DE:F:HI::KNPS:t:A:M:Q:q:T:RUVW:w:e:m:p:", kLong, nullptr)) != -1) {
     switch (opt) {
       case 'D': o.domain_init = false; break;
       case 'F': o.pid_file = optarg; break;
@@ -86,6 +87,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
       case 'R': o.recovery = false; break;
       case 'K': o.keep_orphans = true; break;
       case 'V': o.verbose = true; break;
+      case 'U': o.live_update = true; break;
       case 'T': o.trace_file = optarg; break;
       case 'I': {
         // Accept "-I off" as well as "-Ioff"/"--internal-db=off".

@@ -18,7 +18,8 @@ void ControlRegistry::add(std::string name, std::string usage, ControlHandler ha
   commands_.push_back(Command{std::move(name), std::move(usage), std::move(handler)});
 }
 
-Result<std::string> ControlRegistry::run(const store::Caller& caller, std::string_view payload) const {
+Result<std::string> ControlRegistry::run(const store::Caller& caller, std::string_view payload,
+                                         std::uint64_t session) const {
   std::size_t count = count_nuls(payload);
   if (count < 1) return Error{EINVAL};
   auto strings = leading_strings(payload, count);
@@ -27,7 +28,8 @@ Result<std::string> ControlRegistry::run(const store::Caller& caller, std::strin
   auto it = std::find_if(commands_.begin(), commands_.end(),
                          [&](const Command& c) { return c.name == name; });
   if (it == commands_.end()) return Error{EINVAL};
-  ControlRequest request{caller, std::vector<std::string_view>(strings.begin() + 1, strings.end())};
+  ControlRequest request{caller, std::vector<std::string_view>(strings.begin() + 1, strings.end()),
+                         session};
   return it->handler(request);
 }
 

@@ -545,7 +545,7 @@ Result<Message> Engine::do_set_target(Request& r) {
 // --- control, features, quotas ---------------------------------------------
 
 Result<Message> Engine::do_control(Request& r) {
-  auto text = control_.run(r.caller(), r.payload());
+  auto text = control_.run(r.caller(), r.payload(), r.id);
   if (!text) return text.error();
   return reply_text(r.message.header, std::move(text).value());
 }

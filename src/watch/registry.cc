@@ -144,6 +144,14 @@ Result<void> Registry::add(SubscriberId id, std::string path, std::string token,
   return {};
 }
 
+std::vector<Registry::WatchInfo> Registry::list(SubscriberId id) const {
+  std::vector<WatchInfo> out;
+  auto sub = subscribers_.find(id);
+  if (sub == subscribers_.end()) return out;
+  for (const auto& w : sub->second.watches) out.push_back({w->path, w->token, w->relative_home});
+  return out;
+}
+
 bool Registry::remove(SubscriberId id, std::string_view path, std::string_view token) {
   auto sub = subscribers_.find(id);
   if (sub == subscribers_.end()) return false;

@@ -43,11 +43,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Queues one message for the peer (replies and events).
   void send(protocol::Message message);
   void close();
+  // Live update: bytes the old daemon had queued for this peer (sent first,
+  // unframed) and bytes it had received but not processed.
+  void restore_io(std::string pending_input, std::string pending_output);
 
   protocol::SessionId id() const { return id_; }
   std::string describe() const { return transport_->describe(); }
   std::uint64_t dropped_events() const { return dropped_events_; }
   bool input_paused() const { return paused_; }
+  int native_fd() const { return transport_->native_fd(); }
+  std::size_t pending_output() const { return transport_->pending_output(); }
+  std::string pending_input() const { return std::string(decoder_.unconsumed()); }
 
  private:
   void on_data(std::string_view bytes);

@@ -16,6 +16,7 @@ class ConnectionSet final : public protocol::Outbox {
   void remove(protocol::SessionId id);
   std::shared_ptr<Connection> find(protocol::SessionId id) const;
   std::size_t size() const { return connections_.size(); }
+  const std::map<protocol::SessionId, std::shared_ptr<Connection>>& all() const { return connections_; }
   // Closes every connection (shutdown).
   void close_all();
 

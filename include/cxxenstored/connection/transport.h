@@ -48,6 +48,8 @@ class Transport {
   virtual void close() = 0;
   // Human-readable peer description for logs ("socket fd 7", "domain 3").
   virtual std::string describe() const = 0;
+  // The socket descriptor, or -1 (rings).
+  virtual int native_fd() const { return -1; }
 };
 
 }  // namespace cxxenstored::connection

@@ -23,6 +23,7 @@ class UnixSocketTransport final : public Transport {
   void resume_input() override;
   void close() override;
   std::string describe() const override;
+  int native_fd() const override;
 
  private:
   class Impl;

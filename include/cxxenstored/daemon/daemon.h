@@ -12,6 +12,10 @@
 #include "cxxenstored/connection/connection_set.h"
 #include "cxxenstored/daemon/options.h"
 #include "cxxenstored/daemon/trace_file.h"
+#include "cxxenstored/liveupdate/migration_state.h"
+#include "cxxenstored/liveupdate/session.h"
+#include "cxxenstored/observability/metrics.h"
+#include <boost/asio/steady_timer.hpp>
 #include "cxxenstored/protocol/control.h"
 #include "cxxenstored/protocol/domain_ops.h"
 #include "cxxenstored/protocol/engine.h"
@@ -25,7 +29,8 @@ std::string default_socket_path();
 
 class Daemon {
  public:
-  Daemon(boost::asio::io_context& io, const Options& options);
+  // argv: the daemon's command line, reused by live update without -c.
+  Daemon(boost::asio::io_context& io, const Options& options, std::vector<std::string> argv = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -45,12 +50,16 @@ class Daemon {
   // Installs the hypervisor's domain operations in place of the
   // no-hypervisor ones.
   void use_domain_ops(std::unique_ptr<protocol::DomainOps> domains);
+  // -U: takes over what the previous daemon saved (store, listening socket,
+  // socket clients with their watches, unsent output and unprocessed input).
+  Result<void> restore(const liveupdate::MigrationState& state);
 
   protocol::Engine& engine() { return engine_; }
   connection::ConnectionSet& connections() { return connections_; }
   store::Store& store() { return store_; }
 
  private:
+  void run_live_update(liveupdate::ExecPlan plan, int attempts_left);
   using Acceptor = boost::asio::local::stream_protocol::acceptor;
   void accept_next(Acceptor& acceptor);
 
@@ -66,6 +75,9 @@ class Daemon {
   std::unique_ptr<protocol::DomainOps> hypervisor_domains_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   std::string bound_path_;  // removed again on exit
+  liveupdate::LiveUpdateSession lu_session_;
+  observability::Metrics metrics_;
+  boost::asio::steady_timer lu_timer_;
 };
 
 }  // namespace cxxenstored::daemon

@@ -21,6 +21,7 @@ struct Options {
   bool keep_orphans = false;      // -K --keep-orphans
   bool recovery = true;           // -R --no-recovery clears it (nothing to recover here)
   bool verbose = false;           // -V --verbose
+  bool live_update = false;       // -U --live-update: restore the state stream
   bool show_help = false;         // -H --help
   bool internal_db = true;        // -I --internal-db [on|off]
   std::optional<int> event_port;  // -e --event

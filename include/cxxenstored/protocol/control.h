@@ -3,6 +3,7 @@
 // handler returns, NUL-terminated ("OK" for a plain acknowledgement).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ namespace cxxenstored::protocol {
 struct ControlRequest {
   store::Caller caller;
   std::vector<std::string_view> args;  // after the command name
+  std::uint64_t session = 0;           // the asking connection (engine SessionId)
 };
 
 using ControlHandler = std::function<Result<std::string>(const ControlRequest&)>;
@@ -28,7 +30,8 @@ class ControlRegistry {
 
   // Runs the command in payload. EINVAL for a payload without any NUL, an
   // unknown command, or what the handler rejects.
-  Result<std::string> run(const store::Caller& caller, std::string_view payload) const;
+  Result<std::string> run(const store::Caller& caller, std::string_view payload,
+                          std::uint64_t session = 0) const;
 
   // "name\tusage\n" per command, in registration order, "help" last.
   std::string help_text() const;

@@ -26,6 +26,7 @@ class Decoder {
 
   // Bytes received but not yet returned as a message.
   std::size_t buffered() const { return buffer_.size() - offset_; }
+  std::string_view unconsumed() const { return std::string_view(buffer_).substr(offset_); }
 
  private:
   std::string buffer_;

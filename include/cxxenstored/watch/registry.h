@@ -64,6 +64,13 @@ class Registry {
   // Removes every watch of the subscriber.
   void reset(SubscriberId id);
   bool contains(SubscriberId id, std::string_view path, std::string_view token) const;
+  // A subscriber's watches in registration order (live update saves them).
+  struct WatchInfo {
+    std::string path;  // canonical (or "@...")
+    std::string token;
+    std::optional<std::string> relative_home;
+  };
+  std::vector<WatchInfo> list(SubscriberId id) const;
   std::size_t count(SubscriberId id) const;
   std::size_t total() const { return total_; }
 

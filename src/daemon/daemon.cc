@@ -210,14 +210,37 @@ protocol::SessionId Daemon::add_connection(std::unique_ptr<connection::Transport
       id, std::move(transport), engine_, connection::ConnectionOptions{}, &trace_,
       [this](protocol::SessionId closed) {
         domains_.unregister_session(closed);
+        if (xen_) xen_->ops().unregister_session(closed);
         lu_session_.connection_closed(closed);  // a live-update session ends with its owner
         // Destroy outside the callback chain of the connection itself.
         asio::post(io_, [this, closed] { connections_.remove(closed); });
       });
   connections_.add(conn);
-  if (caller.domain == 0) domains_.register_session(id);
+  if (caller.domain == 0) {
+    domains_.register_session(id);
+    if (xen_) xen_->ops().register_session(0, id);
+  }
   conn->start(caller);
   return id;
+}
+
+Result<void> Daemon::serve_guests(std::unique_ptr<xen::Hypervisor> hypervisor,
+                                  std::optional<unsigned> priv_domid) {
+  xen_ = std::make_unique<xen::XenGuestSupport>(io_, std::move(hypervisor), [this](Error error) {
+    // The event channel device failed: without it no guest is served, as
+    // the C daemon sees it, a fatal condition.
+    spdlog::critical("event channel failure: {}", std::strerror(error.code));
+    stop();
+    io_.stop();
+  });
+  engine_.set_domain_ops(xen_->ops());
+  for (const auto& [id, conn] : connections_.all()) {
+    const store::Caller* caller = engine_.caller(id);
+    if (caller && caller->domain == 0) xen_->ops().register_session(0, id);
+  }
+  xen_->attach(engine_, connections_, &trace_, {},
+               priv_domid ? std::optional<xen::DomId>(*priv_domid) : std::nullopt);
+  return xen_->start(true);
 }
 
 void Daemon::use_domain_ops(std::unique_ptr<protocol::DomainOps> domains) {
@@ -226,6 +249,7 @@ void Daemon::use_domain_ops(std::unique_ptr<protocol::DomainOps> domains) {
 }
 
 void Daemon::stop() {
+  if (xen_) xen_->stop();
   for (auto& acceptor : acceptors_) {
     boost::system::error_code ignored;
     acceptor->close(ignored);

@@ -20,6 +20,7 @@
 #include "cxxenstored/daemon/systemd.h"
 #include "cxxenstored/liveupdate/save_restore.h"
 #include "cxxenstored/liveupdate/state_file.h"
+#include "cxxenstored/xen/real_hypervisor.h"
 
 namespace {
 
@@ -91,14 +92,15 @@ int main(int argc, char** argv) {
   }
   if (!options.internal_db) spdlog::warn("--internal-db off: the database is kept in memory anyway");
 
-  if (!std::filesystem::exists("/dev/xen")) {
+  const bool with_xen = cxxenstored::xen::RealHypervisor::present();
+  if (!with_xen) {
     spdlog::info("no hypervisor (/dev/xen absent): serving unix sockets only, every client is dom0");
-  } else {
-    spdlog::info("hypervisor interface present; guest rings are not served by this build, "
-                 "unix socket clients are dom0");
+  } else if (!options.domain_init) {
+    spdlog::info("--no-domain-init: guest rings are not served, unix socket clients are dom0");
   }
 
-  boost::asio::io_context io;
+  // One thread runs the loop: the concurrency hint lets Asio skip locking.
+  boost::asio::io_context io{1};
   cxxenstored::daemon::Daemon daemon(io, options, std::vector<std::string>(argv, argv + argc));
   std::string socket_path = cxxenstored::daemon::default_socket_path();
   if (options.live_update) {
@@ -116,6 +118,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("listening on {}", inherited.empty() ? socket_path : "sockets passed by systemd");
+  if (with_xen && options.domain_init && !options.live_update) {
+    auto hypervisor = cxxenstored::xen::RealHypervisor::open(options.master_domid.value_or(0));
+    if (!hypervisor) {
+      spdlog::critical("cannot open the hypervisor interfaces: {}", std::strerror(hypervisor.error().code));
+      return 1;
+    }
+    if (auto served = daemon.serve_guests(std::move(*hypervisor), options.priv_domid); !served) {
+      spdlog::critical("cannot serve guests: {}", std::strerror(served.error().code));
+      return 1;
+    }
+    spdlog::info("serving guest rings through the hypervisor");
+  }
   cxxenstored::daemon::notify_systemd("READY=1");
 
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);

@@ -600,7 +600,8 @@ Result<Message> Engine::do_get_quota(Request& r) {
   auto strings = leading_strings(r.payload(), 3);
   if (r.payload().empty() || (strings.size() == 1 && strings[0].empty()))
     return reply_text(r.message.header, std::string(kQuotaNames));
-  if (count_nuls(r.payload()) != strings.size() || strings.size() > 2) return Error{EINVAL};
+  if (strings.empty() || count_nuls(r.payload()) != strings.size() || strings.size() > 2)
+    return Error{EINVAL};
   std::string_view name = strings.back();
   if (strings.size() == 2) {
     auto domain = parse_unsigned(strings[0]);

@@ -329,13 +329,16 @@ Result<void> Editor::set_perms(const Caller& caller, std::string_view path, cons
 namespace {
 
 // Rebuilds a subtree without the nodes a dead domain owned (or with them
-// handed to dom0). Returns the node unchanged when nothing below changed,
-// or null when the node itself goes.
+// handed to dom0), and with every other permission entry naming it marked
+// ignored, so that a new domain reusing the id inherits nothing (XSA-322).
+// Returns the node unchanged when nothing below changed, or null when the
+// node itself goes.
 NodePtr release_in(const NodePtr& node, const std::string& path, DomainId domain, bool keep_orphans,
                    StampSource& stamps, UsageDelta& delta, ChangeList& changes) {
   NodePtr current = node;
-  if (path != "/" && node->perms().owner() == domain) {
-    if (!keep_orphans) {
+  if (node->perms().owner() == domain) {
+    // The root cannot go: like orphans under -K it passes to dom0.
+    if (!keep_orphans && path != "/") {
       count_owners(*node, delta, -1);
       changes.push_back(Change{path, node, std::nullopt});
       return nullptr;
@@ -343,6 +346,16 @@ NodePtr release_in(const NodePtr& node, const std::string& path, DomainId domain
     delta.add_nodes(domain, -1);
     delta.add_nodes(0, 1);
     current = node->with_perms(node->perms().with_owner(0), stamps.next());
+  }
+  const auto& entries = current->perms().entries();
+  bool names_domain = false;
+  for (std::size_t i = 1; i < entries.size(); ++i)
+    names_domain |= entries[i].domain == domain && !(entries[i].access & kAccessIgnore);
+  if (names_domain) {
+    std::vector<Perm> updated = entries;
+    for (std::size_t i = 1; i < updated.size(); ++i)
+      if (updated[i].domain == domain) updated[i].access |= kAccessIgnore;
+    current = current->with_perms(Permissions(std::move(updated)), stamps.next());
   }
   std::vector<std::pair<std::string, NodePtr>> updates;  // name -> new child (null: removed)
   node->children().for_each([&](const NodePtr& child) {

@@ -195,6 +195,26 @@ TEST_F(StoreTest, ReleaseDomainWithKeepOrphansGivesNodesToDom0) {
   EXPECT_EQ(store.usage().nodes(0), dom0_before + 2);
 }
 
+TEST_F(StoreTest, ReleasedDomainsEntriesAreIgnoredForAReusedDomid) {
+  // XSA-322: a new domain that gets a dead domain's id must not inherit
+  // its access.
+  ASSERT_TRUE(store.write(kDom0, "/shared-with-7", "secret"));
+  ASSERT_TRUE(store.set_perms(kDom0, "/shared-with-7", perms("n0\0r7\0"s, 2)));
+  EXPECT_EQ(*store.read(Caller::guest(7), "/shared-with-7"), "secret");
+  store.release_domain(7, false);
+  EXPECT_EQ(store.read(Caller::guest(7), "/shared-with-7").error().code, EACCES);
+  // The entry still shows, as the C daemon shows it.
+  EXPECT_EQ(store.get_perms(kDom0, "/shared-with-7")->to_wire(), "n0\0r7\0"s);
+}
+
+TEST_F(StoreTest, RootOwnedByAReleasedDomainPassesToDom0) {
+  ASSERT_TRUE(store.set_perms(kDom0, "/", perms("n5\0"s, 1)));
+  store.release_domain(5, false);
+  EXPECT_EQ(store.get_perms(kDom0, "/")->owner(), 0u);
+  EXPECT_EQ(store.usage().nodes(5), 0);
+  EXPECT_TRUE(store.read(kDom0, "/tool"));
+}
+
 TEST_F(StoreTest, SpecialNamesHavePermissionsButAreNotNodes) {
   EXPECT_EQ(store.get_perms(kDom0, "@introduceDomain")->to_wire(), "n0\0"s);
   ASSERT_TRUE(store.set_perms(kDom0, "@releaseDomain", perms("n0\0r3\0"s, 2)));

@@ -21,6 +21,8 @@
 #include "cxxenstored/protocol/engine.h"
 #include "cxxenstored/store/store.h"
 #include "cxxenstored/watch/registry.h"
+#include "cxxenstored/xen/hypervisor.h"
+#include "cxxenstored/xen/xen_guest_support.h"
 
 namespace cxxenstored::daemon {
 
@@ -47,6 +49,11 @@ class Daemon {
   // for guest rings); returns its session id.
   protocol::SessionId add_connection(std::unique_ptr<connection::Transport> transport,
                                      const store::Caller& caller);
+  // Serves guests through this hypervisor backend: its domain operations
+  // replace the no-hypervisor ones, our own domain's ring is connected and
+  // VIRQ_DOM_EXC is watched (the C daemon's domain_init).
+  Result<void> serve_guests(std::unique_ptr<xen::Hypervisor> hypervisor,
+                            std::optional<unsigned> priv_domid);
   // Installs the hypervisor's domain operations in place of the
   // no-hypervisor ones.
   void use_domain_ops(std::unique_ptr<protocol::DomainOps> domains);
@@ -78,6 +85,8 @@ class Daemon {
   liveupdate::LiveUpdateSession lu_session_;
   observability::Metrics metrics_;
   boost::asio::steady_timer lu_timer_;
+  // Declared last: destroyed first, while the engine it feeds still exists.
+  std::unique_ptr<xen::XenGuestSupport> xen_;
 };
 
 }  // namespace cxxenstored::daemon

@@ -1,6 +1,8 @@
 #include "cxxenstored/protocol/engine.h"
 
 #include <cerrno>
+#include <set>
+#include <tuple>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -135,8 +137,14 @@ std::size_t Engine::watches_of_domain(DomainId domain) const {
 }
 
 void Engine::deliver_events(const std::vector<watch::Event>& events) {
-  for (const watch::Event& event : events)
+  // One change can match several watches of a connection that would send
+  // the very same event (same path as the client sees it, same token); the
+  // C daemon queues it once.
+  std::set<std::tuple<SessionId, std::string_view, std::string_view>> sent;
+  for (const watch::Event& event : events) {
+    if (!sent.emplace(event.subscriber, event.path, event.token).second) continue;
     outbox_.deliver(event.subscriber, make_watch_event(event.path, event.token));
+  }
 }
 
 void Engine::fire(const store::ChangeList& changes) {
@@ -379,6 +387,10 @@ Result<Message> Engine::do_set_perms(Request& r) {
   std::string_view name = r.payload().substr(0, r.payload().find('\0'));
   auto perms = store::Permissions::parse(r.payload().substr(name.size() + 1), count);
   if (!perms) return perms.error();
+  // The owner must be a domain that can exist (the C daemon asks the
+  // hypervisor and answers ENOENT for an unknown owner).
+  constexpr store::DomainId kFirstReservedDomid = 0x7FF0;
+  if (perms->owner() >= kFirstReservedDomid) return Error{ENOENT};
 
   if (!name.empty() && name.front() == '@') {
     if (!is_known_special(name)) return Error{ENOENT};
@@ -397,7 +409,8 @@ Result<Message> Engine::do_set_perms(Request& r) {
 
 Result<Message> Engine::do_watch(Request& r) {
   auto strings = leading_strings(r.payload(), 2);
-  if (strings.size() != 2) return Error{EINVAL};
+  // Exactly path and token: the C daemon refuses extra strings.
+  if (strings.size() != 2 || count_nuls(r.payload()) != 2) return Error{EINVAL};
   std::string path;
   std::optional<std::string> relative_home;
   if (!strings[0].empty() && strings[0].front() == '@') {

@@ -1,5 +1,6 @@
 #include "cxxenstored/store/editor.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -123,7 +124,13 @@ Result<std::vector<std::string>> Editor::directory(const Caller& caller, std::st
 Result<std::uint64_t> Editor::children_generation(const Caller& caller, std::string_view path) {
   auto node = get_checked(caller, path, kAccessRead, Aspect::kChildren);
   if (!node) return node.error();
-  return (*node)->stamps().children;
+  // Like the C daemon's per-record generation: it moves whenever the node
+  // itself is rewritten (value, permissions or child list), never for
+  // changes further down.
+  const Stamps& stamps = (*node)->stamps();
+  observe(path, Aspect::kValue, node->get());
+  observe(path, Aspect::kPerms, node->get());
+  return std::max({stamps.value, stamps.perms, stamps.children});
 }
 
 Result<Permissions> Editor::get_perms(const Caller& caller, std::string_view path) {

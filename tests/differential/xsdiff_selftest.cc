@@ -161,7 +161,7 @@ TEST(RandomScript, SeedOneIsPinned) {
             "c wait\n"
             "c wait\n"
             "c TRANSACTION_START =t1 \\0\n"
-            "c TRANSACTION_END @t1 T\\0\n");
+            "c TRANSACTION_END @t1 !transaction-event-order T\\0\n");
 }
 
 // The generator's rule: while a transaction is open, nothing outside it

@@ -39,8 +39,8 @@ a CONTROL log\0
 a CONTROL log\0bogus\0
 a CONTROL quota\0
 a CONTROL quota-soft\0
-a CONTROL quota\0nosuch\0
-a CONTROL help\0
+a CONTROL !control-output quota\0nosuch\0
+a CONTROL !control-output help\0
 a CONTROL lu\0
 a CONTROL lu\0-a\0
 a CONTROL print

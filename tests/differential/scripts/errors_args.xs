@@ -5,22 +5,22 @@
 a WRITE /test/ok\0fine
 
 # Missing NUL after a single-argument path.
-a READ /test/ok
-a DIRECTORY /test
-a GET_PERMS /test/ok
-a MKDIR /test/nonul
-a RM /test/nonul
+a READ !leftover-errno /test/ok
+a DIRECTORY !leftover-errno /test
+a GET_PERMS !leftover-errno /test/ok
+a MKDIR !leftover-errno /test/nonul
+a RM !leftover-errno /test/nonul
 a DIRECTORY_PART /test\00
 a READ /test/ok\0
 
 # Empty payloads.
-a READ ''
+a READ !leftover-errno ''
 a WRITE ''
-a MKDIR ''
-a RM ''
-a DIRECTORY ''
+a MKDIR !leftover-errno ''
+a RM !leftover-errno ''
+a DIRECTORY !leftover-errno ''
 a DIRECTORY_PART ''
-a GET_PERMS ''
+a GET_PERMS !leftover-errno ''
 a SET_PERMS ''
 a WATCH ''
 a UNWATCH ''
@@ -81,8 +81,8 @@ a SET_PERMS /test/ok\0r\0
 a SET_PERMS /test/ok\0rx\0
 a SET_PERMS /test/ok\0r0
 a SET_PERMS /test/ok\0r0\0\0
-a SET_PERMS /test/ok\0r-1\0
-a SET_PERMS /test/ok\0r99999999999\0
+a SET_PERMS !unknown-owner-domain /test/ok\0r-1\0
+a SET_PERMS !unknown-owner-domain /test/ok\0r99999999999\0
 a SET_PERMS /test/ok\0r0\0w0\0
 a GET_PERMS /test/ok\0
 a SET_TARGET 1\0

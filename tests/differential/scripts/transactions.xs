@@ -137,7 +137,7 @@ a WRITE @wr /test/gone2\0v
 a WRITE @wr /test/gone2/kid\0w
 a WRITE @wr /test/gone2/new\0w
 a RM @wr /test/gone2\0
-a TRANSACTION_END @wr T\0
+a TRANSACTION_END @wr !transaction-event-order T\0
 a DIRECTORY /test\0
 
 # Event order at commit: the order in which the transaction first touched
@@ -164,4 +164,4 @@ a MKDIR @ord2 /test/ord2/existing\0
 a WRITE @ord2 /test/ord2/early\0v
 a SET_PERMS @ord2 /test/ord2/existing\0n0\0r0\0
 a WRITE @ord2 /test/ord2/late\0w
-a TRANSACTION_END @ord2 T\0
+a TRANSACTION_END @ord2 !transaction-event-order T\0

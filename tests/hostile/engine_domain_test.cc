@@ -195,12 +195,6 @@ TEST(EnginePermissions, ReusedDomidDoesNotInheritPermissionsOfTheDeadDomain) {
   ASSERT_EQ(h.call(dom0, XS_INTRODUCE, introduce_payload(kGuest, "1")), kOk);
   SessionId reborn = h.open_guest(kGuest);
   const std::string read = h.read(reborn, "/tool/shared");
-  if (read != "E:EACCES") {
-    HOSTILE_NEEDS(
-        "XSA-322: Store::release_domain (src/store/editor.cc release_in) keeps permission "
-        "entries naming the released domain; the C daemon ignores entries of domains that are gone or "
-        "were introduced after the node was last written (domain generation check, XS_PERM_IGNORE)");
-  }
   EXPECT_EQ(read, "E:EACCES");
 }
 

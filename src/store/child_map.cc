@@ -173,11 +173,15 @@ ChildMap ChildMap::without(std::string_view name) const {
 
 std::vector<NodePtr> ChildMap::in_creation_order() const {
   if (!rep_) return {};
-  if (rep_->small()) return rep_->slots;
+  return ordered();
+}
+
+const std::vector<NodePtr>& ChildMap::ordered() const {
+  if (rep_->small() || !rep_->ordered_cache.empty()) return rep_->small() ? rep_->slots : rep_->ordered_cache;
   std::vector<std::pair<std::uint64_t, const NodePtr*>> ordered;
   ordered.reserve(size());
   // An explicit stack: the tree is balanced, but recursion per child would
-  // still be a function call per entry on the hot path of DIRECTORY.
+  // still be a function call per entry.
   std::vector<const Entry*> stack;
   for (const Entry* e = rep_->tree.get(); e || !stack.empty();) {
     if (e) {
@@ -192,10 +196,10 @@ std::vector<NodePtr> ChildMap::in_creation_order() const {
   }
   std::sort(ordered.begin(), ordered.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<NodePtr> children;
-  children.reserve(ordered.size());
-  for (const auto& [order, child] : ordered) children.push_back(*child);
-  return children;
+  std::vector<NodePtr>& cache = rep_->ordered_cache;
+  cache.reserve(ordered.size());
+  for (const auto& [order, child] : ordered) cache.push_back(*child);
+  return cache;
 }
 
 }  // namespace cxxenstored::store

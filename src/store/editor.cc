@@ -117,7 +117,9 @@ Result<std::vector<std::string>> Editor::directory(const Caller& caller, std::st
   auto node = get_checked(caller, path, kAccessRead, Aspect::kChildren);
   if (!node) return node.error();
   std::vector<std::string> names;
-  for (const NodePtr& child : (*node)->children().in_creation_order()) names.push_back(child->name());
+  names.reserve((*node)->children().size());
+  (*node)->children().for_each_in_creation_order(
+      [&](const NodePtr& child) { names.push_back(child->name()); });
   return names;
 }
 

@@ -44,6 +44,11 @@ class ChildMap {
 
   // Children, oldest first.
   std::vector<NodePtr> in_creation_order() const;
+  // Visits children oldest first without copying them.
+  template <class F>
+  void for_each_in_creation_order(F&& visit) const {
+    if (rep_) for (const NodePtr& child : ordered()) visit(child);
+  }
 
   // Visits every child (in no particular order; cheaper than creation order).
   template <class F>
@@ -70,11 +75,17 @@ class ChildMap {
     EntryPtr tree;               // large form
     std::uint64_t next_order = 0;
     std::uint32_t name_bytes = 0;
+    // Large form only: the children in creation order, computed on the first
+    // listing. The map never changes, so neither does this; a new map (any
+    // update) starts without it. Only listed directories pay for it.
+    mutable std::vector<NodePtr> ordered_cache;
     bool small() const { return !tree; }
   };
   using RepPtr = boost::intrusive_ptr<const Rep>;
 
   explicit ChildMap(RepPtr rep) : rep_(std::move(rep)) {}
+  // The children oldest first (rep_ must be set).
+  const std::vector<NodePtr>& ordered() const;
 
   template <class F>
   static void visit_entries(const Entry* e, F& visit) {

@@ -71,6 +71,16 @@ Result<std::string> set_quota(const std::vector<QuotaEntry>& table, const Contro
   return Error{EINVAL};
 }
 
+// The bytes of node records a domain owns, as the node-size quota charges
+// them (the C daemon reports its allocator's figure; this is the store's).
+std::size_t owned_bytes(const store::Node& node, store::DomainId domain) {
+  std::size_t bytes = 0;
+  if (node.perms().owner() == domain)
+    bytes += store::charged_node_size(node.perms().size(), node.value().size(), node.children().name_bytes());
+  node.children().for_each([&](const store::NodePtr& child) { bytes += owned_bytes(*child, domain); });
+  return bytes;
+}
+
 void count_nodes(const store::Node& node, std::map<store::DomainId, std::int64_t>& counts) {
   ++counts[node.perms().owner()];
   node.children().for_each([&](const store::NodePtr& child) { count_nodes(*child, counts); });
@@ -132,11 +142,13 @@ void register_builtin_controls(ControlRegistry& registry, ControlEnvironment env
                  if (!shared->engine.domains().is_introduced(domain)) return Error{ENOENT};
                  char text[256];
                  std::snprintf(text, sizeof text,
-                               "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8d\n",
+                               "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8d\n"
+                               "%-16s: %8zu\n",
                                domain, "nodes",
                                static_cast<long long>(shared->store.usage().nodes(domain)),
                                "watches", shared->engine.watches_of_domain(domain), "transactions",
-                               shared->engine.transactions_of_domain(domain), "outstanding", 0);
+                               shared->engine.transactions_of_domain(domain), "outstanding", 0,
+                               "memory", owned_bytes(*shared->store.root(), domain));
                  return std::string(text);
                });
 

@@ -34,12 +34,20 @@ Result<std::string> ControlRegistry::run(const store::Caller& caller, std::strin
 }
 
 std::string ControlRegistry::help_text() const {
+  // Exactly the C daemon's list, in its order, so that tools comparing the
+  // output see the same text; commands of our own (such as "metrics") work
+  // but are documented in docs/operations.md rather than listed here.
+  static constexpr std::string_view kCDaemonOrder[] = {"check",    "log",   "live-update", "logfile",
+                                                       "memreport", "print", "quota",       "quota-soft"};
   std::string text;
-  for (const Command& command : commands_) {
-    text += command.name;
-    text += '\t';
-    text += command.usage;
-    text += '\n';
+  for (std::string_view name : kCDaemonOrder) {
+    for (const Command& command : commands_) {
+      if (command.name != name) continue;
+      text += command.name;
+      text += '\t';
+      text += command.usage;
+      text += '\n';
+    }
   }
   text += "help\t\n";
   return text;

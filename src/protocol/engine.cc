@@ -1,5 +1,6 @@
 #include "cxxenstored/protocol/engine.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 #include <tuple>
@@ -162,13 +163,14 @@ bool exists_in(const store::NodePtr& root, std::string_view path) {
 }
 }  // namespace
 
-void Engine::fire_committed(const store::ChangeList& changes, const store::NodePtr& snapshot) {
+void Engine::fire_committed(const store::ChangeList& changes, const store::Transaction& tx) {
   if (watches_.total() == 0) return;
   // The C daemon reports each node a transaction changed once, in the order
-  // the transaction first touched it, and nothing for a node that the
-  // transaction created and removed again. A later removal of a node
-  // written earlier is reported as that removal (so watchers below hear of
-  // it), at the earlier place.
+  // the transaction first accessed it (reads and no-op updates count), and
+  // nothing for a node that the transaction created and removed again. A
+  // later removal of a node written earlier is reported as that removal (so
+  // watchers below hear of it).
+  const store::NodePtr& snapshot = tx.snapshot();
   std::vector<const store::Change*> ordered;
   std::unordered_map<std::string_view, std::size_t> position;
   for (const store::Change& change : changes) {
@@ -179,8 +181,20 @@ void Engine::fire_committed(const store::ChangeList& changes, const store::NodeP
       ordered[it->second] = &change;
     }
   }
+  std::stable_sort(ordered.begin(), ordered.end(), [&tx](const store::Change* a, const store::Change* b) {
+    return tx.first_access(a->path) < tx.first_access(b->path);
+  });
   for (const store::Change* change : ordered) {
-    if (!exists_in(snapshot, change->path) && !exists_in(store_.root(), change->path)) continue;
+    const bool before = exists_in(snapshot, change->path);
+    const bool after = exists_in(store_.root(), change->path);
+    if (!before && !after) continue;
+    if (!change->removed && !after) {
+      // Changed, then removed with an ancestor: its watchers hear of it as
+      // of a node that existed (with its permissions as they were).
+      store::Change gone{change->path, store::lookup_node(snapshot, change->path), std::nullopt};
+      deliver_events(watches_.match(gone, store_.root(), watch::Registry::RemovalOrder::kRemovedNodeFirst));
+      continue;
+    }
     deliver_events(watches_.match(*change, store_.root(), watch::Registry::RemovalOrder::kRemovedNodeFirst));
   }
 }
@@ -475,7 +489,7 @@ Result<Message> Engine::do_transaction_end(Request& r) {
   if (*arg == "T") {
     auto changes = store_.commit(*tx);
     if (!changes) return changes.error();
-    fire_committed(*changes, tx->snapshot());
+    fire_committed(*changes, *tx);
   }
   return make_ack(r.message.header);
 }

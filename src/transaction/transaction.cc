@@ -111,42 +111,70 @@ auto Transaction::guarded(const Caller& caller, F&& op) -> decltype(op()) {
   return result;
 }
 
+void Transaction::note_access(std::string_view path) {
+  first_access_.try_emplace(std::string(path), first_access_.size());
+}
+
+std::size_t Transaction::first_access(std::string_view path) const {
+  auto it = first_access_.find(std::string(path));
+  return it == first_access_.end() ? SIZE_MAX : it->second;
+}
+
+template <class F>
+auto Transaction::accessing(std::string_view path, F&& op) -> decltype(op()) {
+  // The nearest node that exists now: the node itself, or the parent an
+  // update would create it under (which the creation reads).
+  std::string_view anchor = path;
+  while (anchor != "/" && !store::lookup_node(editor_.root(), anchor)) anchor = store::parent_path(anchor);
+  const bool existed = anchor == path;
+  if (existed) note_access(path);
+  auto result = op();
+  if (!existed && result && store::lookup_node(editor_.root(), path)) {
+    // Created now: the node, each parent created with it, the parent read.
+    for (std::string_view p = path;; p = store::parent_path(p)) {
+      note_access(p);
+      if (p == anchor) break;
+    }
+  }
+  return result;
+}
+
 Result<std::string> Transaction::read(const Caller& caller, std::string_view path) {
-  return guarded(caller, [&] { return editor_.read(caller, path); });
+  return accessing(path, [&] { return guarded(caller, [&] { return editor_.read(caller, path); }); });
 }
 
 Result<std::vector<std::string>> Transaction::directory(const Caller& caller, std::string_view path) {
-  return guarded(caller, [&] { return editor_.directory(caller, path); });
+  return accessing(path, [&] { return guarded(caller, [&] { return editor_.directory(caller, path); }); });
 }
 
 Result<std::uint64_t> Transaction::children_generation(const Caller& caller, std::string_view path) {
-  return guarded(caller, [&] { return editor_.children_generation(caller, path); });
+  return accessing(path, [&] { return guarded(caller, [&] { return editor_.children_generation(caller, path); }); });
 }
 
 Result<Permissions> Transaction::get_perms(const Caller& caller, std::string_view path) {
-  return guarded(caller, [&] { return editor_.get_perms(caller, path); });
+  return accessing(path, [&] { return guarded(caller, [&] { return editor_.get_perms(caller, path); }); });
 }
 
 Result<void> Transaction::write(const Caller& caller, std::string_view path, std::string_view value) {
-  auto result = guarded(caller, [&] { return editor_.write(caller, path, value); });
+  auto result = accessing(path, [&] { return guarded(caller, [&] { return editor_.write(caller, path, value); }); });
   if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kWrite, caller, std::string(path), std::string(value), {}});
   return result;
 }
 
 Result<void> Transaction::mkdir(const Caller& caller, std::string_view path) {
-  auto result = guarded(caller, [&] { return editor_.mkdir(caller, path); });
+  auto result = accessing(path, [&] { return guarded(caller, [&] { return editor_.mkdir(caller, path); }); });
   if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kMkdir, caller, std::string(path), {}, {}});
   return result;
 }
 
 Result<void> Transaction::rm(const Caller& caller, std::string_view path) {
-  auto result = guarded(caller, [&] { return editor_.rm(caller, path); });
+  auto result = accessing(path, [&] { return guarded(caller, [&] { return editor_.rm(caller, path); }); });
   if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kRm, caller, std::string(path), {}, {}});
   return result;
 }
 
 Result<void> Transaction::set_perms(const Caller& caller, std::string_view path, const Permissions& perms) {
-  auto result = guarded(caller, [&] { return editor_.set_perms(caller, path, perms); });
+  auto result = accessing(path, [&] { return guarded(caller, [&] { return editor_.set_perms(caller, path, perms); }); });
   if (result) log_.push_back(LoggedOp{LoggedOp::Kind::kSetPerms, caller, std::string(path), {}, perms});
   return result;
 }

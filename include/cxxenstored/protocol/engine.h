@@ -63,7 +63,7 @@ class Engine {
   void fire(const store::ChangeList& changes);
   // Fires the changes of a committed transaction that started from
   // snapshot, as the C daemon reports them (see engine.cc).
-  void fire_committed(const store::ChangeList& changes, const store::NodePtr& snapshot);
+  void fire_committed(const store::ChangeList& changes, const store::Transaction& tx);
   // Fires "@introduceDomain" / "@releaseDomain".
   void fire_special(std::string_view name);
   // A domain is gone (released or dead): removes (or, keep_orphans, hands

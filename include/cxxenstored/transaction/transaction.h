@@ -71,6 +71,11 @@ class Transaction : private store::ReadObserver {
   bool needs_validation() const { return wrote_anything() || depends_on_live_usage_; }
   // Distinct nodes this transaction touched (the transaction-nodes quota).
   std::size_t nodes_touched() const { return touched_paths_.size(); }
+  // When the transaction first accessed the node at path, counted over its
+  // operations (reads and no-op updates included, as the C daemon's list of
+  // accessed nodes counts them); SIZE_MAX when it never did. Watch events at
+  // commit come in this order.
+  std::size_t first_access(std::string_view path) const;
 
  private:
   void observed(std::string_view path, store::Aspect aspect, const store::Node* node) override;
@@ -87,6 +92,11 @@ class Transaction : private store::ReadObserver {
   // its node quota.
   template <class F>
   auto guarded(const Caller& caller, F&& op) -> decltype(op());
+  // Notes the access of an operation on path: the node itself if it exists
+  // now, else (after an update created it) it and the parents it created.
+  template <class F>
+  auto accessing(std::string_view path, F&& op) -> decltype(op());
+  void note_access(std::string_view path);
 
   NodePtr snapshot_;
   const store::Quotas& quotas_;
@@ -100,6 +110,7 @@ class Transaction : private store::ReadObserver {
   std::unordered_map<std::string, std::uint8_t> written_;
   std::unordered_set<std::string> touched_paths_;
   bool depends_on_live_usage_ = false;
+  std::unordered_map<std::string, std::size_t> first_access_;
   // What the current operation added to written_ and touched_paths_, so an
   // operation refused for the node quota can be undone completely.
   std::vector<std::pair<std::string, std::uint8_t>> written_undo_;

@@ -7,6 +7,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
+#include <vector>
+
 namespace cxxenstored::connection {
 
 namespace asio = boost::asio;
@@ -84,12 +87,18 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     read_more();
   }
 
+  // Writes every queued message (up to kMaxGather) with one gathered write:
+  // pipelined replies queued while a write is in flight leave in one
+  // sendmsg instead of one each.
   void write_front() {
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(queue_.front()),
-                      [self = shared_from_this()](error_code ec, std::size_t n) {
-                        self->on_written(ec, n);
-                      });
+    in_flight_ = std::min(queue_.size(), kMaxGather);
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(in_flight_);
+    for (std::size_t i = 0; i < in_flight_; ++i) buffers.push_back(asio::buffer(queue_[i]));
+    asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->on_written(ec, n);
+    });
   }
 
   void on_written(error_code ec, std::size_t n) {
@@ -100,7 +109,7 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     pending_ -= n;
-    queue_.pop_front();
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(in_flight_));
     if (!queue_.empty()) {
       write_front();
     } else if (handlers_.on_drained) {
@@ -108,11 +117,13 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
+  static constexpr std::size_t kMaxGather = 64;  // IOV_MAX is 1024; a bounded batch
   asio::local::stream_protocol::socket socket_;
   int fd_;
   Handlers handlers_;
   std::array<char, 16384> buffer_{};
   std::deque<std::string> queue_;
+  std::size_t in_flight_ = 0;  // messages the current write covers
   std::size_t pending_ = 0;
   bool reading_ = false;
   bool writing_ = false;

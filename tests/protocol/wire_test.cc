@@ -158,7 +158,8 @@ TEST(Args, OneArgNeedsExactlyOneTerminatedString) {
 }
 
 TEST(Args, LeadingStringsIgnoreUnterminatedTail) {
-  auto v = leading_strings("a\0b\0tail"s, 5);
+  const std::string payload = "a\0b\0tail"s;  // the views point into it
+  auto v = leading_strings(payload, 5);
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0], "a");
   EXPECT_EQ(v[1], "b");

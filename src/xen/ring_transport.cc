@@ -67,32 +67,16 @@ void RingTransport::resume_input() {
   schedule_process();
 }
 
-void RingTransport::close() {
-  if (state_ == State::kClosed) return;
-  state_ = State::kClosed;
-  output_.clear();
-  pending_bytes_ = 0;
-  ring_.reset();
-  auto on_closed = std::move(handlers_.on_closed);
-  handlers_ = {};
-  boost::asio::post(executor_, [self = shared_from_this(), on_closed = std::move(on_closed)] {
-    if (on_closed) on_closed(connection::CloseReason::kLocalClose);
-  });
-}
+void RingTransport::close() { finish_later(connection::CloseReason::kLocalClose); }
 
-void RingTransport::peer_gone() {
+// Posted, not run here: this is reached from request handlers (RELEASE,
+// INTRODUCE), possibly one running on this very connection.
+void RingTransport::peer_gone() { finish_later(connection::CloseReason::kPeerClosed); }
+
+void RingTransport::finish_later(connection::CloseReason reason) {
   if (state_ == State::kClosed) return;
-  // Posted, not run here: this is reached from request handlers (RELEASE,
-  // INTRODUCE), possibly one running on this very connection.
-  state_ = State::kClosed;
-  output_.clear();
-  output_offset_ = 0;
-  pending_bytes_ = 0;
-  ring_.reset();
-  auto on_closed = std::move(handlers_.on_closed);
-  handlers_ = {};
-  boost::asio::post(executor_, [self = shared_from_this(), on_closed = std::move(on_closed)] {
-    if (on_closed) on_closed(connection::CloseReason::kPeerClosed);
+  boost::asio::post(executor_, [self = shared_from_this(), on_closed = shut(), reason] {
+    if (on_closed) on_closed(reason);
   });
 }
 
@@ -235,7 +219,7 @@ void RingTransport::fail(std::uint32_t ring_error) {
   finish(connection::CloseReason::kProtocolError);
 }
 
-void RingTransport::finish(connection::CloseReason reason) {
+std::function<void(connection::CloseReason)> RingTransport::shut() {
   state_ = State::kClosed;
   output_.clear();
   output_offset_ = 0;
@@ -243,7 +227,11 @@ void RingTransport::finish(connection::CloseReason reason) {
   ring_.reset();
   auto on_closed = std::move(handlers_.on_closed);
   handlers_ = {};
-  if (on_closed) on_closed(reason);
+  return on_closed;
+}
+
+void RingTransport::finish(connection::CloseReason reason) {
+  if (auto on_closed = shut()) on_closed(reason);
 }
 
 }  // namespace cxxenstored::xen

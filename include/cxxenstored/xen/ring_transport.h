@@ -76,6 +76,10 @@ class RingTransport final : public connection::Transport,
   std::string describe() const override { return description_; }
 
  private:
+  // Closes for this reason: drops the output and the mapping, reports later.
+  void finish_later(connection::CloseReason reason);
+  // Leaves the open state (output and mapping dropped); the close handler.
+  std::function<void(connection::CloseReason)> shut();
   enum class State { kIdle, kOpen, kClosed };
 
   RingTransport(boost::asio::any_io_executor executor, std::shared_ptr<RingMapping> ring,

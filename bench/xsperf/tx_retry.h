@@ -2,6 +2,7 @@
 // start, operate, commit, and on EAGAIN start over.
 #pragma once
 
+#include "client_threads.h"
 #include "latency.h"
 #include "xs_client.h"
 
@@ -29,6 +30,22 @@ Result<void> run_transaction(Connection& c, Body&& body, uint64_t& eagain, Clock
     }
     if (Clock::now() >= deadline) return Error{ECANCELED};
   }
+}
+
+// One measured transaction of a client thread: runs it (with retries),
+// records its latency and counts it. False when the thread must stop: the
+// deadline passed or an error (kept in me.failure) ended it.
+template <class Body>
+bool timed_transaction(Connection& c, ThreadOutcome& me, Clock::time_point deadline, Body&& body) {
+  const auto begin = Clock::now();
+  auto done = run_transaction(c, std::forward<Body>(body), me.eagain, deadline);
+  if (!done) {
+    if (done.error().code != ECANCELED) me.failure = done.error();
+    return false;
+  }
+  me.latency.add(Clock::now() - begin);
+  ++me.ops;
+  return true;
 }
 
 }  // namespace xsperf

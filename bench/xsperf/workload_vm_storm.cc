@@ -33,23 +33,15 @@ Result<Report> run_vm_storm(const Options& o) {
   std::vector<ThreadOutcome> out;
   auto timing = run_threads(o, *conns, out, [&](size_t, Connection& c, ThreadOutcome& me, Clock::time_point deadline) {
     for (uint64_t i = next++; i < vms.size() && Clock::now() < deadline; i = next++) {
-      const auto begin = Clock::now();
-      auto done = run_transaction(
-          c,
-          [&](uint32_t tx) -> Result<void> {
+      if (!timed_transaction(c, me, deadline,
+                             [&](uint32_t tx) -> Result<void> {
             for (const auto& n : vms[i]) {
               CXS_TRY(c.write(n.path, n.value, tx));
               if (!n.perms.empty()) CXS_TRY(c.set_perms(n.path, n.perms, tx));
             }
             return {};
-          },
-          me.eagain, deadline);
-      if (!done) {
-        if (done.error().code != ECANCELED) me.failure = done.error();
+          }))
         return;
-      }
-      me.latency.add(Clock::now() - begin);
-      ++me.ops;
     }
   });
   if (!timing) return timing.error();

@@ -22,24 +22,16 @@ Result<Report> run_tx_disjoint(const Options& o) {
     const std::string mine = prefix + "/t" + std::to_string(t) + "/k";
     me.latency.reserve(per_thread);
     while (me.ops < per_thread && Clock::now() < deadline) {
-      const auto begin = Clock::now();
-      auto done = run_transaction(
-          c,
-          [&](uint32_t tx) -> Result<void> {
+      if (!timed_transaction(c, me, deadline,
+                             [&](uint32_t tx) -> Result<void> {
             // Read one node, then write all of this thread's nodes.
             auto v = c.read(mine + "0", tx);
             if (!v) return v.error();
             for (unsigned k = 0; k < o.tx_writes; ++k)
               CXS_TRY(c.write(mine + std::to_string(k), make_value(o.value_size, me.ops), tx));
             return {};
-          },
-          me.eagain, deadline);
-      if (!done) {
-        if (done.error().code != ECANCELED) me.failure = done.error();
+          }))
         return;
-      }
-      me.latency.add(Clock::now() - begin);
-      ++me.ops;
     }
   });
   if (!timing) return timing.error();
@@ -65,22 +57,14 @@ Result<Report> run_tx_conflict(const Options& o) {
     me.latency.reserve(per_thread);
     while (me.ops < per_thread && Clock::now() < deadline) {
       const std::string counter = prefix + "/c" + std::to_string((t + me.ops) % o.counters);
-      const auto begin = Clock::now();
-      auto done = run_transaction(
-          c,
-          [&](uint32_t tx) -> Result<void> {
+      if (!timed_transaction(c, me, deadline,
+                             [&](uint32_t tx) -> Result<void> {
             auto v = c.read(counter, tx);
             if (!v) return v.error();
             const unsigned long long n = std::strtoull(v->c_str(), nullptr, 10);
             return c.write(counter, std::to_string(n + 1), tx);
-          },
-          me.eagain, deadline);
-      if (!done) {
-        if (done.error().code != ECANCELED) me.failure = done.error();
+          }))
         return;
-      }
-      me.latency.add(Clock::now() - begin);
-      ++me.ops;
     }
   });
   if (!timing) return timing.error();

@@ -153,10 +153,20 @@ if [ $e2e -eq 1 ]; then
 			e2e_args=()
 			label="e2e (reference C xenstored)"
 		fi
+		# A run that fails is run once more: a guest booting under QEMU's
+		# software emulation now and then stalls (docs/e2e.md, "Flakes");
+		# a daemon fault fails both runs. Both attempts' logs stay, and a
+		# pass on the second attempt is reported as such.
 		if sh "$repo/tests/e2e/run.sh" "${e2e_args[@]}"; then
 			passed=$((passed + 1))
 		else
-			fail_step "$label"
+			echo "test.sh: e2e attempt 1 failed; running it once more"
+			if sh "$repo/tests/e2e/run.sh" "${e2e_args[@]}"; then
+				passed=$((passed + 1))
+				echo "test.sh: e2e passed on the second attempt (the first one's log is kept, see above)"
+			else
+				fail_step "$label (failed twice)"
+			fi
 		fi
 	else
 		echo "test.sh: no tests/e2e/run.sh; end-to-end test not run"

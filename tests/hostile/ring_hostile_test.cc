@@ -23,6 +23,7 @@
 #include "cxxenstored/xen/simulated_guest.h"
 #include "cxxenstored/xen/simulated_hypervisor.h"
 #include "cxxenstored/xen/xen_guest_support.h"
+#include "guest_daemon.h"
 #include "pending.h"
 
 namespace cxxenstored::hostile {
@@ -36,62 +37,7 @@ using xen::WireMessage;
 
 const std::string kOk = "OK"s + '\0';
 
-class RingDaemon {
- public:
-  RingDaemon() {
-    auto hv = std::move(xen::SimulatedHypervisor::create().value());
-    hv_ = hv.get();
-    xen_.emplace(io_, std::move(hv));
-    engine_.emplace(store_, watches_, xen_->ops(), control_, limits_, connections_);
-    xen_->attach(*engine_, connections_, nullptr);
-    thread_ = std::thread([this] { io_.run(); });
-    run([this] {
-      EXPECT_TRUE(xen_->start(true).ok());
-      return 0;
-    });
-  }
-  ~RingDaemon() {
-    run([this] {
-      connections_.close_all();
-      xen_->stop();
-      return 0;
-    });
-    work_.reset();
-    thread_.join();
-    engine_.reset();
-    xen_.reset();
-  }
-
-  template <class F>
-  auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
-  }
-
-  xen::SimulatedHypervisor& hv() { return *hv_; }
-  protocol::Engine& engine() { return *engine_; }
-  store::Store& store() { return store_; }
-  SimulatedGuest dom0() { return std::move(SimulatedGuest::attach(hv_->endpoint(0).value()).value()); }
-  SimulatedGuest create(DomId domid) {
-    return std::move(SimulatedGuest::attach(hv_->create_domain(domid).value()).value());
-  }
-
- private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      io_.get_executor()};
-  xen::SimulatedHypervisor* hv_ = nullptr;
-  store::Store store_;
-  watch::Registry watches_;
-  protocol::ControlRegistry control_;
-  protocol::Limits limits_;
-  connection::ConnectionSet connections_;
-  std::optional<xen::XenGuestSupport> xen_;
-  std::optional<protocol::Engine> engine_;
-  std::thread thread_;
-};
+using RingDaemon = xen::GuestDaemon;
 
 // "<payload>" or "E:<name>", "TRANSPORT:<errno>" when no reply came.
 std::string ask(SimulatedGuest& g, std::uint32_t type, const std::string& payload,

@@ -19,76 +19,13 @@
 #include "cxxenstored/xen/simulated_guest.h"
 #include "cxxenstored/xen/simulated_hypervisor.h"
 #include "cxxenstored/xen/xen_guest_support.h"
+#include "guest_daemon.h"
 
 namespace cxxenstored::xen {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-
-// The daemon's parts on their own io_context thread, as Daemon builds them
-// when a hypervisor is present.
-class GuestDaemon {
- public:
-  GuestDaemon() {
-    auto hv = std::move(SimulatedHypervisor::create().value());
-    hv_ = hv.get();
-    xen_.emplace(io_, std::move(hv));
-    engine_.emplace(store_, watches_, xen_->ops(), control_, limits_, connections_);
-    xen_->attach(*engine_, connections_, nullptr);
-    thread_ = std::thread([this] { io_.run(); });
-    run([this] {
-      EXPECT_TRUE(xen_->start(true).ok());
-      return 0;
-    });
-  }
-  ~GuestDaemon() {
-    run([this] {
-      connections_.close_all();
-      xen_->stop();
-      return 0;
-    });
-    // Let the closes finish (connections leave the set) before the engine
-    // they use goes away: run() returns once no work is left.
-    work_.reset();
-    thread_.join();
-    EXPECT_EQ(connections_.size(), 0u);
-    engine_.reset();
-    xen_.reset();
-  }
-
-  template <class F>
-  auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
-  }
-
-  SimulatedHypervisor& hv() { return *hv_; }
-  protocol::Engine& engine() { return *engine_; }
-  DomainManager& manager() { return xen_->manager(); }
-
-  SimulatedGuest dom0() { return std::move(SimulatedGuest::attach(hv_->endpoint(0).value()).value()); }
-  // A running domain, not yet introduced.
-  SimulatedGuest create(DomId domid) {
-    return std::move(SimulatedGuest::attach(hv_->create_domain(domid).value()).value());
-  }
-
- private:
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      io_.get_executor()};
-  SimulatedHypervisor* hv_ = nullptr;  // owned by xen_
-  store::Store store_;
-  watch::Registry watches_;
-  protocol::ControlRegistry control_;
-  protocol::Limits limits_;
-  connection::ConnectionSet connections_;
-  std::optional<XenGuestSupport> xen_;
-  std::optional<protocol::Engine> engine_;
-  std::thread thread_;
-};
 
 // Sends one request and returns "<TYPE-or-ERROR>:<payload>" for compact checks.
 std::string ask(SimulatedGuest& g, std::uint32_t type, const std::string& payload,

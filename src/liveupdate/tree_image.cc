@@ -14,11 +14,11 @@ void capture_subtree(const store::Node& node, const std::string& path,
                      std::vector<NodeRecord>& out) {
   NodeRecord record;
   record.path = path;
-  record.value = node.value();
+  record.value = std::string(node.value());
   record.perms = node.perms().entries();
   out.push_back(std::move(record));
   for (const auto& child : node.children().in_creation_order()) {
-    std::string child_path = path == "/" ? "/" + child->name() : path + "/" + child->name();
+    std::string child_path = (path == "/" ? "/" : path + "/").append(child->name());
     capture_subtree(*child, child_path, out);
   }
 }

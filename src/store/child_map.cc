@@ -4,16 +4,29 @@
 #include <utility>
 
 #include "cxxenstored/store/node.h"
+#include "cxxenstored/store/node_pool.h"
 
 namespace cxxenstored::store {
 namespace {
 
 template <class E>
-std::uint8_t height_of(const E& e) { return e ? e->height : 0; }
+std::uint8_t height_of(const E& e) { return e ? static_cast<std::uint8_t>(e->height) : 0; }
 template <class E>
 std::uint32_t count_of(const E& e) { return e ? e->count : 0; }
 
+constexpr std::size_t pooled_size(std::size_t bytes) {
+  return (bytes + NodePool::kGranule - 1) / NodePool::kGranule * NodePool::kGranule;
+}
+
 }  // namespace
+
+void* ChildMap::Entry::operator new(std::size_t bytes) {
+  static_assert(sizeof(Entry) == 40, "one entry per child of every large directory");
+  return NodePool::allocate(pooled_size(bytes));
+}
+void ChildMap::Entry::operator delete(void* entry, std::size_t bytes) {
+  NodePool::release(entry, pooled_size(bytes));
+}
 
 ChildMap::EntryPtr ChildMap::make(NodePtr child, std::uint64_t order, EntryPtr left, EntryPtr right) {
   auto* e = new Entry;
@@ -190,7 +203,7 @@ const std::vector<NodePtr>& ChildMap::ordered() const {
     } else {
       e = stack.back();
       stack.pop_back();
-      ordered.emplace_back(e->order, &e->child);
+      ordered.emplace_back(static_cast<std::uint64_t>(e->order), &e->child);
       e = e->right.get();
     }
   }

@@ -110,7 +110,7 @@ Result<NodePtr> Editor::get_checked(const Caller& caller, std::string_view path,
 Result<std::string> Editor::read(const Caller& caller, std::string_view path) {
   auto node = get_checked(caller, path, kAccessRead, Aspect::kValue);
   if (!node) return node.error();
-  return (*node)->value();
+  return std::string((*node)->value());
 }
 
 Result<std::vector<std::string>> Editor::directory(const Caller& caller, std::string_view path) {
@@ -119,7 +119,7 @@ Result<std::vector<std::string>> Editor::directory(const Caller& caller, std::st
   std::vector<std::string> names;
   names.reserve((*node)->children().size());
   (*node)->children().for_each_in_creation_order(
-      [&](const NodePtr& child) { names.push_back(child->name()); });
+      [&](const NodePtr& child) { names.emplace_back(child->name()); });
   return names;
 }
 

@@ -165,7 +165,7 @@ std::string EngineHarness::dump() const {
   std::string out;
   std::function<void(const store::NodePtr&, const std::string&)> walk =
       [&](const store::NodePtr& node, const std::string& path) {
-        out += path + "=" + node->value() + " " + node->perms().to_wire() + "\n";
+        out += path + "=" + std::string(node->value()) + " " + node->perms().to_wire() + "\n";
         // Sorted by name: the dump compares trees, not creation histories.
         std::vector<store::NodePtr> children;
         node->children().for_each([&](const store::NodePtr& child) { children.push_back(child); });

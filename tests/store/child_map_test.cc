@@ -18,7 +18,7 @@ NodePtr leaf(const std::string& name, const std::string& value = "") {
 
 std::vector<std::string> names(const ChildMap& map) {
   std::vector<std::string> out;
-  for (const NodePtr& n : map.in_creation_order()) out.push_back(n->name());
+  for (const NodePtr& n : map.in_creation_order()) out.emplace_back(n->name());
   return out;
 }
 

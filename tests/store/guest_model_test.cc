@@ -204,9 +204,9 @@ Reply run(Store& store, const Op& op, Transaction* tx) {
 
 void dump(const NodePtr& node, const std::string& path, std::map<std::string, std::string>* out,
           std::map<std::string, std::vector<std::string>>* listings) {
-  (*out)[path] = node->value() + " " + node->perms().to_wire();
+  (*out)[path] = std::string(node->value()) + " " + node->perms().to_wire();
   for (const NodePtr& child : node->children().in_creation_order()) {
-    (*listings)[path].push_back(child->name());
+    (*listings)[path].emplace_back(child->name());
     dump(child, join_path(path, child->name()), out, listings);
   }
 }

@@ -168,7 +168,7 @@ void collect(const NodePtr& node, const std::string& path, std::map<std::string,
   (*values)[path] = node->value();
   auto& names = (*listings)[path];
   for (const NodePtr& child : node->children().in_creation_order()) {
-    names.push_back(child->name());
+    names.emplace_back(child->name());
     collect(child, join_path(path, child->name()), values, listings);
   }
 }

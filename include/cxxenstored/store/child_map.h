@@ -61,12 +61,15 @@ class ChildMap {
   struct Entry;
   using EntryPtr = boost::intrusive_ptr<const Entry>;
   // One AVL entry (large maps only).
+  // 40 bytes, pooled like nodes: large directories have one per child.
   struct Entry : boost::intrusive_ref_counter<Entry, boost::thread_unsafe_counter> {
+    std::uint32_t count;   // entries in this subtree (beside the reference count)
     NodePtr child;
     EntryPtr left, right;
-    std::uint64_t order;   // creation sequence within this map
-    std::uint32_t count;   // entries in this subtree
-    std::uint8_t height;
+    std::uint64_t order : 56;  // creation sequence within this map
+    std::uint64_t height : 8;
+    static void* operator new(std::size_t bytes);
+    static void operator delete(void* entry, std::size_t bytes);
   };
   // The shared representation: for small maps the children themselves in
   // creation order (slots), for large ones an AVL root.

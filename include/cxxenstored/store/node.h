@@ -3,12 +3,21 @@
 // Nodes are never modified after construction: an update builds new nodes
 // along the path from the root to the change and shares everything else, so
 // a transaction's snapshot is just a root pointer.
+//
+// A host keeps 10^5..10^6 nodes, most of them leaves with a name and a value
+// of a few bytes, so a node is one variable-size allocation: a 24-byte
+// header, then (only where needed) the stamps that differ from the value
+// stamp, the child pointers (or, past ChildMap::kSmallLimit children, one
+// persistent child map), the name and the value. A typical leaf costs
+// 24 bytes plus its name and value.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
-#include <utility>
+#include <vector>
 
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
@@ -27,24 +36,67 @@ struct Stamps {
   std::uint64_t value = 0;     // last change of the value
   std::uint64_t perms = 0;     // last change of the permissions
   std::uint64_t children = 0;  // last change of the set of child names
+  friend bool operator==(const Stamps&, const Stamps&) = default;
+};
+
+// The children of a node, read-only: either the node's own small array (in
+// creation order) or its persistent ChildMap.
+class NodeChildren {
+ public:
+  std::size_t size() const;
+  bool empty() const { return size() == 0; }
+  // Sum of (name length + 1) over all children, as the node-size quota counts.
+  std::size_t name_bytes() const;
+  // The child with this name, or null.
+  NodePtr find(std::string_view name) const;
+  // Children, oldest first.
+  std::vector<NodePtr> in_creation_order() const;
+  // Visits children oldest first without copying them.
+  template <class F>
+  void for_each_in_creation_order(F&& visit) const;
+  // Visits every child in no particular order (cheaper than creation order).
+  template <class F>
+  void for_each(F&& visit) const;
+  // The same children as a map an update can start from.
+  ChildMap to_map() const;
+
+ private:
+  friend class Node;
+  NodeChildren(const NodePtr* slots, std::size_t count) : slots_(slots), count_(count) {}
+  explicit NodeChildren(const ChildMap* map) : map_(map) {}
+
+  const NodePtr* slots_ = nullptr;
+  std::size_t count_ = 0;
+  const ChildMap* map_ = nullptr;  // set: the large form
 };
 
 class Node : public boost::intrusive_ref_counter<Node, boost::thread_unsafe_counter> {
  public:
-  Node(std::string name, std::string value, Permissions perms, ChildMap children, Stamps stamps)
-      : name_(std::move(name)), value_(std::move(value)), perms_(std::move(perms)),
-        children_(std::move(children)), stamps_(stamps) {}
+  // Names are path components and values come from one wire message, so
+  // both are far below these bounds; make() throws std::length_error above.
+  static constexpr std::size_t kMaxName = 0xffff;
+  static constexpr std::size_t kMaxValue = 0xffff;
 
-  const std::string& name() const { return name_; }
-  const std::string& value() const { return value_; }
+  static NodePtr make(std::string_view name, std::string_view value, Permissions perms,
+                      const ChildMap& children, Stamps stamps);
+
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Nodes live in NodePool storage sized by make(); the reference count's
+  // delete-expression lands here, where the node can still tell its size.
+  static void operator delete(Node* node, std::destroying_delete_t);
+
+  std::string_view name() const { return {chars(), name_size_}; }
+  std::string_view value() const { return {chars() + name_size_, value_size_}; }
   const Permissions& perms() const { return perms_; }
-  const ChildMap& children() const { return children_; }
-  const Stamps& stamps() const { return stamps_; }
+  NodeChildren children() const;
+  Stamps stamps() const;
 
-  NodePtr child(std::string_view name) const { return children_.find(name); }
+  NodePtr child(std::string_view name) const { return children().find(name); }
 
   // Copies with one part replaced; the caller supplies the new stamp.
-  NodePtr with_value(std::string value, std::uint64_t stamp) const;
+  NodePtr with_value(std::string_view value, std::uint64_t stamp) const;
   NodePtr with_perms(Permissions perms, std::uint64_t stamp) const;
   // Replaces or adds a child. stamp is used only when the child is new
   // (the set of names changes); replacing an existing child keeps stamps.
@@ -52,16 +104,69 @@ class Node : public boost::intrusive_ref_counter<Node, boost::thread_unsafe_coun
   NodePtr without_child(std::string_view name, std::uint64_t stamp) const;
 
  private:
-  std::string name_;
-  std::string value_;
+  // child_slots_ value meaning "one ChildMap follows instead of pointers".
+  static constexpr std::uint8_t kMapChildren = 0xff;
+  // stamp_layout_ bits: which stamps are stored after the header.
+  static constexpr std::uint8_t kWideValueStamp = 1;  // value stamp >= 2^48
+  static constexpr std::uint8_t kOwnPermsStamp = 2;   // perms stamp != value stamp
+  static constexpr std::uint8_t kOwnChildrenStamp = 4;
+
+  Node(std::string_view name, std::string_view value, Permissions perms, Stamps stamps,
+       std::uint8_t child_slots);
+
+  // Allocates a node whose child area the caller fills: child_slots small
+  // pointers (default-constructed, i.e. null) or, for kMapChildren, a map.
+  static Node* allocate(std::string_view name, std::string_view value, Permissions perms,
+                        Stamps stamps, std::uint8_t child_slots);
+  static NodePtr make_small(std::string_view name, std::string_view value, Permissions perms,
+                            Stamps stamps, const NodePtr* slots, std::size_t count);
+  static NodePtr make_from(std::string_view name, std::string_view value, Permissions perms,
+                           Stamps stamps, const ChildMap& children);
+
+  static std::size_t allocation_bytes(std::size_t tail_stamps, std::size_t child_bytes,
+                                      std::size_t name_size, std::size_t value_size);
+  std::size_t tail_stamp_count() const;
+  std::size_t child_area_bytes() const;
+  const std::uint64_t* tail_stamps() const;
+  std::uint64_t* tail_stamps();
+  NodePtr* slots();
+  const NodePtr* slots() const;
+  ChildMap* map();
+  const ChildMap* map() const;
+  const char* chars() const;
+  char* chars();
+
+  // The reference count (4 bytes, in the base) comes first.
+  std::uint16_t name_size_;
+  std::uint16_t value_size_;
   Permissions perms_;
-  ChildMap children_;
-  Stamps stamps_;
+  std::uint32_t value_stamp_low_;
+  std::uint16_t value_stamp_high_;
+  std::uint8_t child_slots_;   // 0..ChildMap::kSmallLimit, or kMapChildren
+  std::uint8_t stamp_layout_;
 };
 
 template <class... Args>
 NodePtr make_node(Args&&... args) {
-  return NodePtr(new Node(std::forward<Args>(args)...));
+  return Node::make(std::forward<Args>(args)...);
+}
+
+template <class F>
+void NodeChildren::for_each_in_creation_order(F&& visit) const {
+  if (map_) {
+    map_->for_each_in_creation_order(visit);
+    return;
+  }
+  for (std::size_t i = 0; i < count_; ++i) visit(slots_[i]);
+}
+
+template <class F>
+void NodeChildren::for_each(F&& visit) const {
+  if (map_) {
+    map_->for_each(visit);
+    return;
+  }
+  for (std::size_t i = 0; i < count_; ++i) visit(slots_[i]);
 }
 
 }  // namespace cxxenstored::store

@@ -294,5 +294,19 @@ END {
 	printf "\nraw bound (xsperf-echo): sequential %s round trips/s, pipelined (64 in flight) %s round trips/s\n",
 		fmt(echo_seq), fmt(best["echo-pipelined" SUBSEP "echo"])
 }' "$results"
+
+# Idle guest rings: cxxenstored only (the existing daemons cannot host
+# simulated guests), from bench/rings beside the xsperf build.
+idle_rings=$(dirname "$(dirname "$xsperf")")/rings/idle_rings
+if [ "$ours" != none ] && [ -x "$idle_rings" ]; then
+	echo "  idle-rings (cxxenstored, simulated backend)..." >&2
+	ring_line=$("$idle_rings" --idle 1000 --ops $((20000 / scale)) | grep '^XSPERF ' || true)
+	echo "$ring_line" >>"$results"
+	echo
+	echo "$ring_line" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		END { if (f["ratio"] == "") { print "idle-rings: no result"; exit }
+		      printf "idle-rings (cxxenstored only): read p50 %s us alone, %s us with %s idle guest rings: %sx (target <= 1.1x: %s)\n",
+		             f["p50_alone_us"], f["p50_idle_us"], f["idle"], f["ratio"], (f["ratio"] + 0 <= 1.1) ? "met" : "not met" }'
+fi
 echo
 echo "raw results: $results"

@@ -104,6 +104,8 @@ void NodePool::release(void* block, std::size_t bytes) noexcept {
   pool().release(block, bytes);
 }
 
+bool NodePool::pooling() { return !kBypass; }
+
 NodePool::Stats NodePool::stats() { return pool().stats(); }
 
 }  // namespace cxxenstored::store

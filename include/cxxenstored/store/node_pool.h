@@ -29,6 +29,10 @@ class NodePool {
   // bytes must be the size given to allocate().
   static void release(void* block, std::size_t bytes) noexcept;
 
+  // False in AddressSanitizer builds, where every block is its own heap
+  // allocation so that use after free of a node is caught.
+  static bool pooling();
+
   struct Stats {
     std::size_t chunk_bytes = 0;  // obtained from operator new for pooled classes
     std::size_t free_bytes = 0;   // in free lists, ready for reuse

@@ -22,7 +22,7 @@ std::optional<long> number(const char* text) {
 bool set_hard_quota(Options& o, std::string_view what, long value) {
   auto v = static_cast<std::size_t>(value);
   if (what == "transaction-nodes") o.quotas.transaction_nodes = v;
-  else if (what == "memory") o.limits.memory_per_domain = v;
+  else if (what == "memory") o.limits.memory_per_domain = o.quotas.memory_per_domain = v;
   else if (what == "outstanding") o.limits.outstanding_requests = v;
   else if (what == "nodes") o.quotas.nodes_per_domain = v;
   else if (what == "watches") o.limits.watches_per_domain = v;
@@ -33,6 +33,21 @@ bool set_hard_quota(Options& o, std::string_view what, long value) {
   else return false;
   return true;
 }
+
+// A non-negative decimal number, fractions allowed (the conflict-credit
+// settings, like oxenstored.conf's).
+std::optional<double> real_number(const char* text) {
+  if (!text || !*text) return std::nullopt;
+  char* end = nullptr;
+  double value = std::strtod(text, &end);
+  if (*end != '\0' || !(value >= 0) || value > 1e9) return std::nullopt;
+  return value;
+}
+
+// Long-only options (no C daemon equivalent): the conflict-credit settings.
+constexpr int kConflictBurst = 1000;
+constexpr int kConflictRate = 1001;
+constexpr int kConflictDom0 = 1002;
 
 // Splits "what=nb".
 std::optional<std::pair<std::string, long>> assignment(const char* text) {
@@ -70,6 +85,9 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
       {"watch-nb", required_argument, nullptr, 'W'},
       {"timeout", required_argument, nullptr, 'w'},
       {"priv-domid", required_argument, nullptr, 'p'},
+      {"conflict-burst-limit", required_argument, nullptr, kConflictBurst},
+      {"conflict-rate-limit", required_argument, nullptr, kConflictRate},
+      {"conflict-throttle-dom0", no_argument, nullptr, kConflictDom0},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -131,6 +149,17 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         o.limits.watch_event_timeout_s = static_cast<unsigned>(a->second);
         break;
       }
+      case kConflictBurst:
+      case kConflictRate: {
+        auto value = real_number(optarg);
+        if (!value)
+          return bad(std::string(opt == kConflictBurst ? "invalid --conflict-burst-limit: "
+                                                       : "invalid --conflict-rate-limit: ") + optarg);
+        if (opt == kConflictBurst) o.limits.conflict.burst = *value;
+        else o.limits.conflict.regain_per_second = *value;
+        break;
+      }
+      case kConflictDom0: o.limits.conflict.throttle_dom0 = true; break;
       default:
         return bad(optopt ? std::string("invalid option -") + static_cast<char>(optopt)
                           : std::string("invalid option ") + argv[optind - 1]);
@@ -168,7 +197,11 @@ where options may include:
   -I, --internal-db [on|off] the database is always in memory,
   -K, --keep-orphans      give nodes of a removed domain to dom0 instead of
                           deleting them (a security risk),
-  -V, --verbose           log more.
+  -V, --verbose           log more,
+  --conflict-burst-limit <n> transactions of other domains a domain may make
+                          fail in a burst before it is throttled (5),
+  --conflict-rate-limit <n> how many of those it is forgiven per second (1),
+  --conflict-throttle-dom0 throttle dom0 too (by default it is exempt).
 )";
   return text;
 }

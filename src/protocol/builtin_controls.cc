@@ -36,7 +36,7 @@ std::vector<QuotaEntry> hard_quotas(store::Quotas& q, Limits& l) {
       {"transactions", "Transactions per domain", &l.transactions_per_domain},
       {"outstanding", "Outstanding requests per domain", &l.outstanding_requests},
       {"transaction-nodes", "Max. number of accessed nodes per transaction", &q.transaction_nodes},
-      {"memory", "Total Xenstore memory per domain (error level)", &l.memory_per_domain},
+      {"memory", "Total Xenstore memory per domain (error level)", &q.memory_per_domain},
       {"node-size", "Max. size of a node", &q.node_size},
       {"path-max", "Max. length of a node path", &q.path_length},
       {"permissions", "Max. number of permissions per node", &q.perms_per_node},
@@ -71,27 +71,35 @@ Result<std::string> set_quota(const std::vector<QuotaEntry>& table, const Contro
   return Error{EINVAL};
 }
 
-// The bytes of node records a domain owns, as the node-size quota charges
-// them (the C daemon reports its allocator's figure; this is the store's).
-std::size_t owned_bytes(const store::Node& node, store::DomainId domain) {
-  std::size_t bytes = 0;
-  if (node.perms().owner() == domain)
-    bytes += store::charged_node_size(node.perms().size(), node.value().size(), node.children().name_bytes());
-  node.children().for_each([&](const store::NodePtr& child) { bytes += owned_bytes(*child, domain); });
-  return bytes;
-}
-
-void count_nodes(const store::Node& node, std::map<store::DomainId, std::int64_t>& counts) {
+// Recounts what each domain owns: nodes, and bytes as the memory quota
+// charges them (record + path length).
+void count_nodes(const store::Node& node, std::size_t path_length,
+                 std::map<store::DomainId, std::int64_t>& counts,
+                 std::map<store::DomainId, std::int64_t>& bytes) {
   ++counts[node.perms().owner()];
-  node.children().for_each([&](const store::NodePtr& child) { count_nodes(*child, counts); });
+  bytes[node.perms().owner()] += static_cast<std::int64_t>(store::node_memory(node, path_length));
+  node.children().for_each([&](const store::NodePtr& child) {
+    count_nodes(*child, store::child_path_length(path_length, child->name().size()), counts, bytes);
+  });
 }
 
 }  // namespace
 
 std::vector<std::string> check_store(const store::Store& store) {
   std::map<store::DomainId, std::int64_t> counted;
-  if (store.root()) count_nodes(*store.root(), counted);
+  std::map<store::DomainId, std::int64_t> bytes;
+  if (store.root()) count_nodes(*store.root(), 1, counted, bytes);
   std::vector<std::string> problems;
+  for (const auto& [domain, n] : bytes) {
+    if (store.usage().bytes(domain) != n)
+      problems.push_back("domain " + std::to_string(domain) + " owns " + std::to_string(n) +
+                         " bytes, accounted " + std::to_string(store.usage().bytes(domain)));
+  }
+  for (const auto& [domain, n] : store.usage().all_bytes()) {
+    if (n != 0 && bytes.find(domain) == bytes.end())
+      problems.push_back("domain " + std::to_string(domain) + " owns no bytes, accounted " +
+                         std::to_string(n));
+  }
   for (const auto& [domain, n] : counted) {
     if (store.usage().nodes(domain) != n)
       problems.push_back("domain " + std::to_string(domain) + " owns " + std::to_string(n) +
@@ -143,12 +151,12 @@ void register_builtin_controls(ControlRegistry& registry, ControlEnvironment env
                  char text[256];
                  std::snprintf(text, sizeof text,
                                "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8d\n"
-                               "%-16s: %8zu\n",
+                               "%-16s: %8lld\n",
                                domain, "nodes",
                                static_cast<long long>(shared->store.usage().nodes(domain)),
                                "watches", shared->engine.watches_of_domain(domain), "transactions",
                                shared->engine.transactions_of_domain(domain), "outstanding", 0,
-                               "memory", owned_bytes(*shared->store.root(), domain));
+                               "memory", static_cast<long long>(shared->store.usage().memory(domain)));
                  return std::string(text);
                });
 

@@ -11,6 +11,9 @@
 
 #include <xen/xen.h>
 
+#include <spdlog/spdlog.h>
+
+#include "cxxenstored/observability/metrics.h"
 #include "cxxenstored/protocol/args.h"
 #include "cxxenstored/store/path.h"
 #include "cxxenstored/store/permissions.h"
@@ -92,7 +95,63 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
 Engine::Engine(store::Store& store, watch::Registry& watches, DomainOps& domains,
                const ControlRegistry& control, Limits& limits, Outbox& outbox)
     : store_(store), watches_(watches), domains_(&domains), control_(control), limits_(limits),
-      outbox_(outbox) {}
+      outbox_(outbox), conflicts_(limits.conflict) {
+  // The memory quota is enforced by the store; the command line sets it here.
+  store_.quotas().memory_per_domain = limits_.memory_per_domain;
+}
+
+void Engine::set_metrics(observability::Metrics* metrics) {
+  metrics_ = metrics;
+  reporter_.set_metrics(metrics);
+}
+
+std::size_t Engine::limit_for(DomainId domain, store::QuotaName quota) const {
+  const store::Quotas& q = store_.quotas();
+  if (auto own = q.per_domain.get(domain, quota)) return *own;
+  switch (quota) {
+    case store::QuotaName::kNodes: return q.nodes_per_domain;
+    case store::QuotaName::kWatches: return limits_.watches_per_domain;
+    case store::QuotaName::kTransactions: return limits_.transactions_per_domain;
+    case store::QuotaName::kOutstanding: return limits_.outstanding_requests;
+    case store::QuotaName::kTransactionNodes: return q.transaction_nodes;
+    case store::QuotaName::kMemory: return q.memory_per_domain;
+    case store::QuotaName::kNodeSize: return q.node_size;
+    case store::QuotaName::kPathMax: return q.path_length;
+    case store::QuotaName::kPermissions: return q.perms_per_node;
+  }
+  return 0;
+}
+
+bool Engine::throttled(DomainId domain) { return conflicts_.throttled(domain, clock_()); }
+
+void Engine::charge_restored_watch(SessionId id, std::string_view path, std::string_view token) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  charge_watch(it->second, static_cast<std::int64_t>(path.size() + token.size()));
+}
+
+void Engine::charge_watch(Session& session, std::int64_t bytes) {
+  session.watch_bytes += bytes;
+  store_.charge_extra_bytes(session.caller.domain, bytes);
+}
+
+void Engine::review_quotas(DomainId domain) {
+  const std::int64_t memory = store_.usage().memory(domain);
+  reporter_.memory_level(domain, static_cast<std::size_t>(std::max<std::int64_t>(memory, 0)), limits_.memory_soft);
+  if (!reporter_.any_reported(domain)) return;
+  using store::QuotaName;
+  // The count quotas refuse at ">= limit" (nodes, memory) or "> limit"
+  // (watches, transactions, as the C daemon compares): below again is the
+  // complement. The per-request quotas (node size, permissions, accessed
+  // nodes) have no level to fall below: logged once per domain.
+  const std::size_t memory_limit = limit_for(domain, QuotaName::kMemory);
+  if (memory_limit == 0 || memory < static_cast<std::int64_t>(memory_limit)) reporter_.below(domain, QuotaName::kMemory);
+  if (store_.usage().nodes(domain) < static_cast<std::int64_t>(limit_for(domain, QuotaName::kNodes)))
+    reporter_.below(domain, QuotaName::kNodes);
+  if (watches_of_domain(domain) <= limit_for(domain, QuotaName::kWatches)) reporter_.below(domain, QuotaName::kWatches);
+  if (transactions_of_domain(domain) <= limit_for(domain, QuotaName::kTransactions))
+    reporter_.below(domain, QuotaName::kTransactions);
+}
 
 void Engine::open_session(SessionId id, const store::Caller& caller) {
   sessions_[id].caller = caller;
@@ -100,6 +159,7 @@ void Engine::open_session(SessionId id, const store::Caller& caller) {
 }
 
 void Engine::close_session(SessionId id) {
+  if (auto it = sessions_.find(id); it != sessions_.end()) charge_watch(it->second, -it->second.watch_bytes);
   watches_.remove_subscriber(id);
   sessions_.erase(id);
 }
@@ -209,6 +269,9 @@ void Engine::fire_special(std::string_view name) {
 }
 
 void Engine::domain_gone(DomainId domain) {
+  reporter_.forget(domain);
+  conflicts_.forget(domain);
+  store_.quotas().per_domain.forget(domain);
   fire(store_.release_domain(domain, keep_orphans_));
   fire_special("@releaseDomain");
 }
@@ -238,7 +301,14 @@ void Engine::handle(SessionId id, const Message& request) {
     tx = found->second.get();
   }
   Request r{id, session, request, tx};
+  const store::Caller caller = session.caller;
+  engine_refusal_.reset();
   Result<Message> reply = dispatch(r);
+  const std::optional<store::QuotaName> store_refusal = store_.take_refusal();
+  if (!reply.ok()) {
+    if (auto quota = engine_refusal_ ? engine_refusal_ : store_refusal) reporter_.hit(caller.domain, *quota);
+  }
+  if (!caller.privileged) review_quotas(caller.domain);
   // The handler may have ended the session's last reference (never the
   // session itself), so deliver by id.
   outbox_.deliver(id, reply.ok() ? std::move(reply).value() : make_error(header, reply.error().code));
@@ -397,7 +467,8 @@ Result<Message> Engine::do_set_perms(Request& r) {
   std::size_t nuls = count_nuls(r.payload());
   if (nuls < 2) return Error{EINVAL};
   std::size_t count = nuls - 1;
-  if (!r.caller().privileged && count > store_.quotas().perms_per_node) return Error{ENOSPC};
+  if (!r.caller().privileged && count > store_.quotas().perms_per_node)
+    return refuse(store::QuotaName::kPermissions, Error{ENOSPC});
   std::string_view name = r.payload().substr(0, r.payload().find('\0'));
   auto perms = store::Permissions::parse(r.payload().substr(name.size() + 1), count);
   if (!perms) return perms.error();
@@ -439,10 +510,18 @@ Result<Message> Engine::do_watch(Request& r) {
   }
   // Duplicate before quota, as in the C daemon.
   if (watches_.contains(r.id, path, strings[1])) return Error{EEXIST};
-  if (!r.caller().privileged && watches_of_domain(r.caller().domain) > limits_.watches_per_domain)
-    return Error{E2BIG};
+  const DomainId domain = r.caller().domain;
+  if (!r.caller().privileged && watches_of_domain(domain) > limit_for(domain, store::QuotaName::kWatches))
+    return refuse(store::QuotaName::kWatches, Error{E2BIG});
+  // A watch costs its domain the bytes of its path and token (C: add_watch).
+  const auto cost = static_cast<std::int64_t>(path.size() + strings[1].size());
+  const std::size_t memory_limit = limit_for(domain, store::QuotaName::kMemory);
+  if (!r.caller().privileged && domain != 0 && memory_limit != 0 &&
+      store_.usage().memory(domain) + cost >= static_cast<std::int64_t>(memory_limit))
+    return refuse(store::QuotaName::kMemory, Error{ENOMEM});
   std::string token(strings[1]);
   CXS_TRY(watches_.add(r.id, path, token, relative_home));
+  charge_watch(r.session, cost);
   // The ack, then the initial event naming the watched path.
   outbox_.deliver(r.id, make_ack(r.message.header));
   std::string event_path = watches_.event_path_for(r.id, path, token);
@@ -454,11 +533,16 @@ Result<Message> Engine::do_unwatch(Request& r) {
   if (strings.size() != 2) return Error{EINVAL};
   std::string path = resolve_unchecked(strings[0], r.caller().domain);
   if (!watches_.remove(r.id, path, strings[1])) return Error{ENOENT};
+  // Never refund more than this session was charged (watches restored by
+  // live update without charge_restored_watch were never charged).
+  charge_watch(r.session, -std::min(static_cast<std::int64_t>(path.size() + strings[1].size()),
+                                    r.session.watch_bytes));
   return make_ack(r.message.header);
 }
 
 Result<Message> Engine::do_reset_watches(Request& r) {
   watches_.reset(r.id);
+  charge_watch(r.session, -r.session.watch_bytes);
   r.session.transactions.clear();
   return make_ack(r.message.header);
 }
@@ -467,14 +551,18 @@ Result<Message> Engine::do_reset_watches(Request& r) {
 
 Result<Message> Engine::do_transaction_start(Request& r) {
   if (r.tx) return Error{EBUSY};
-  if (!r.caller().privileged && r.session.transactions.size() > limits_.transactions_per_domain)
-    return Error{ENOSPC};
+  if (!r.caller().privileged &&
+      r.session.transactions.size() > limit_for(r.caller().domain, store::QuotaName::kTransactions))
+    return refuse(store::QuotaName::kTransactions, Error{ENOSPC});
   // Ids are per session, never 0, never one still in use.
   std::uint32_t id;
   do {
     id = r.session.next_transaction_id++;
   } while (id == 0 || r.session.transactions.count(id) != 0);
   r.session.transactions.emplace(id, store_.begin_transaction());
+  std::erase_if(r.session.transaction_started,
+                [&](const auto& entry) { return r.session.transactions.count(entry.first) == 0; });
+  r.session.transaction_started[id] = std::chrono::steady_clock::now();
   return reply_text(r.message.header, std::to_string(id));
 }
 
@@ -486,11 +574,32 @@ Result<Message> Engine::do_transaction_end(Request& r) {
   auto node = r.session.transactions.extract(r.message.header.tx_id);
   std::unique_ptr<store::Transaction> tx = std::move(node.mapped());
   r.tx = nullptr;
-  if (*arg == "T") {
-    auto changes = store_.commit(*tx);
-    if (!changes) return changes.error();
-    fire_committed(*changes, *tx);
+  if (*arg == "T") return commit(r, *tx);
+  return make_ack(r.message.header);
+}
+
+Result<Message> Engine::commit(Request& r, store::Transaction& tx) {
+  const DomainId domain = r.caller().domain;
+  const bool exempt = r.caller().privileged && !limits_.conflict.throttle_dom0;
+  if (!exempt && conflicts_.throttled(domain, clock_())) {
+    // Fairness: this domain's writes have been failing others' transactions;
+    // its own commits lose until it has credit again (clients retry EAGAIN).
+    if (metrics_) metrics_->count_eagain(domain, observability::EagainCause::kOther);
+    return Error{EAGAIN};
   }
+  auto changes = store_.commit(tx);
+  if (!changes) {
+    if (changes.error().code == EAGAIN) {
+      if (metrics_) metrics_->count_eagain(domain, observability::EagainCause::kCommitConflict);
+      const std::optional<DomainId> culprit = store_.last_conflict_cause();
+      if (culprit && *culprit != domain && (*culprit != 0 || limits_.conflict.throttle_dom0) &&
+          conflicts_.charge(*culprit, clock_())) {
+        spdlog::warn("Domain {} throttled: its writes keep making other domains' transactions fail", *culprit);
+      }
+    }
+    return changes.error();
+  }
+  fire_committed(*changes, tx);
   return make_ack(r.message.header);
 }
 
@@ -603,17 +712,19 @@ Result<Message> Engine::do_set_feature(Request& r) {
 }
 
 namespace {
-// The quotas GET_QUOTA/SET_QUOTA know, by the names the C daemon uses.
-std::size_t* quota_slot(std::string_view name, store::Quotas& q, Limits& l) {
-  if (name == "nodes") return &q.nodes_per_domain;
-  if (name == "watches") return &l.watches_per_domain;
-  if (name == "transactions") return &l.transactions_per_domain;
-  if (name == "outstanding") return &l.outstanding_requests;
-  if (name == "transaction-nodes") return &q.transaction_nodes;
-  if (name == "memory") return &l.memory_per_domain;
-  if (name == "node-size") return &q.node_size;
-  if (name == "path-max") return &q.path_length;
-  if (name == "permissions") return &q.perms_per_node;
+// The global value of each quota, by the names the C daemon uses.
+std::size_t* quota_slot(store::QuotaName name, store::Quotas& q, Limits& l) {
+  switch (name) {
+    case store::QuotaName::kNodes: return &q.nodes_per_domain;
+    case store::QuotaName::kWatches: return &l.watches_per_domain;
+    case store::QuotaName::kTransactions: return &l.transactions_per_domain;
+    case store::QuotaName::kOutstanding: return &l.outstanding_requests;
+    case store::QuotaName::kTransactionNodes: return &q.transaction_nodes;
+    case store::QuotaName::kMemory: return &q.memory_per_domain;
+    case store::QuotaName::kNodeSize: return &q.node_size;
+    case store::QuotaName::kPathMax: return &q.path_length;
+    case store::QuotaName::kPermissions: return &q.perms_per_node;
+  }
   return nullptr;
 }
 constexpr std::string_view kQuotaNames =
@@ -621,34 +732,45 @@ constexpr std::string_view kQuotaNames =
 }  // namespace
 
 Result<Message> Engine::do_get_quota(Request& r) {
-  // "": the quota names; "<name>\0": a global value; "<domid>\0<name>\0": a
-  // domain's value (this daemon has global quotas only, so the same value
-  // for every known domain).
+  // "": the quota names; "<name>\0": a global value; "<domid>\0<name>\0":
+  // the value that applies to that domain (its own, else the global one).
   auto strings = leading_strings(r.payload(), 3);
   if (r.payload().empty() || (strings.size() == 1 && strings[0].empty()))
     return reply_text(r.message.header, std::string(kQuotaNames));
   if (strings.empty() || count_nuls(r.payload()) != strings.size() || strings.size() > 2)
     return Error{EINVAL};
-  std::string_view name = strings.back();
+  auto name = store::quota_by_name(strings.back());
   if (strings.size() == 2) {
     auto domain = parse_unsigned(strings[0]);
     if (!domain) return Error{EINVAL};
     if (!domains_->is_introduced(static_cast<DomainId>(*domain))) return Error{ENOENT};
+    if (!name) return Error{EINVAL};
+    return reply_text(r.message.header, std::to_string(limit_for(static_cast<DomainId>(*domain), *name)));
   }
-  std::size_t* slot = quota_slot(name, store_.quotas(), limits_);
-  if (!slot) return Error{EINVAL};
-  return reply_text(r.message.header, std::to_string(*slot));
+  if (!name) return Error{EINVAL};
+  return reply_text(r.message.header, std::to_string(*quota_slot(*name, store_.quotas(), limits_)));
 }
 
 Result<Message> Engine::do_set_quota(Request& r) {
-  // "<name>\0<value>\0" sets a global quota; per-domain values are not
-  // supported (EINVAL), see docs/protocol.md.
-  auto strings = leading_strings(r.payload(), 3);
-  if (strings.size() != 2 || count_nuls(r.payload()) != 2) return Error{EINVAL};
-  std::size_t* slot = quota_slot(strings[0], store_.quotas(), limits_);
-  auto value = parse_unsigned(strings[1]);
-  if (!slot || !value) return Error{EINVAL};
-  *slot = static_cast<std::size_t>(*value);
+  // "<name>\0<value>\0" sets a global quota; "<domid>\0<name>\0<value>\0"
+  // gives one domain its own value of a per-domain quota (nodes, watches,
+  // transactions, outstanding, memory), which replaces the global value for
+  // it until it is released. The domain must be introduced (ENOENT).
+  auto strings = leading_strings(r.payload(), 4);
+  if ((strings.size() != 2 && strings.size() != 3) || count_nuls(r.payload()) != strings.size())
+    return Error{EINVAL};
+  auto name = store::quota_by_name(strings[strings.size() - 2]);
+  auto value = parse_unsigned(strings.back());
+  if (strings.size() == 3) {
+    auto domain = parse_unsigned(strings[0]);
+    if (!domain) return Error{EINVAL};
+    if (!domains_->is_introduced(static_cast<DomainId>(*domain))) return Error{ENOENT};
+    if (!name || !value || !store::quota_is_per_domain(*name)) return Error{EINVAL};
+    store_.quotas().per_domain.set(static_cast<DomainId>(*domain), *name, static_cast<std::size_t>(*value));
+    return make_ack(r.message.header);
+  }
+  if (!name || !value) return Error{EINVAL};
+  *quota_slot(*name, store_.quotas(), limits_) = static_cast<std::size_t>(*value);
   return make_ack(r.message.header);
 }
 

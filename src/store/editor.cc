@@ -15,11 +15,17 @@ struct Editor::Lookup {
 
 namespace {
 
-// Counts the nodes of a subtree per owner, to un-charge a removal.
-void count_owners(const Node& node, UsageDelta& delta, std::int64_t sign) {
+// Counts the nodes and bytes of a subtree per owner, to un-charge a
+// removal. path_length is the subtree root's.
+void count_owners(const Node& node, std::size_t path_length, UsageDelta& delta, std::int64_t sign) {
   delta.add_nodes(node.perms().owner(), sign);
-  node.children().for_each([&](const NodePtr& child) { count_owners(*child, delta, sign); });
+  delta.add_bytes(node.perms().owner(), sign * static_cast<std::int64_t>(node_memory(node, path_length)));
+  node.children().for_each([&](const NodePtr& child) {
+    count_owners(*child, child_path_length(path_length, child->name().size()), delta, sign);
+  });
 }
+
+std::int64_t signed_size(std::size_t n) { return static_cast<std::int64_t>(n); }
 
 std::uint64_t stamp_of(const Node* node, Aspect aspect) {
   if (!node) return 0;
@@ -30,7 +36,8 @@ std::uint64_t stamp_of(const Node* node, Aspect aspect) {
     case Aspect::kValue: return node->stamps().value;
     case Aspect::kPerms: return node->stamps().perms;
     case Aspect::kChildren: return node->stamps().children;
-    case Aspect::kOwnedNodes: return 0;  // not a node aspect
+    case Aspect::kOwnedNodes:
+    case Aspect::kOwnedBytes: return 0;  // not node aspects
   }
   return 0;
 }
@@ -38,6 +45,23 @@ std::uint64_t stamp_of(const Node* node, Aspect aspect) {
 }  // namespace
 
 std::uint64_t aspect_stamp(const Node* node, Aspect aspect) { return stamp_of(node, aspect); }
+
+std::size_t node_memory(const Node& node, std::size_t path_length) {
+  return charged_node_memory(path_length, node.perms().size(), node.value().size(),
+                             node.children().name_bytes());
+}
+
+void StampSource::note_new_run() {
+  runs_.emplace_hint(runs_.end(), last_, issuer_);
+  if (runs_.size() > kMaxIssuerRuns) runs_.erase(runs_.begin());
+}
+
+std::optional<DomainId> StampSource::issuer_of(std::uint64_t stamp) const {
+  if (stamp == 0 || stamp > last_) return std::nullopt;
+  auto it = runs_.upper_bound(stamp);
+  if (it == runs_.begin()) return std::nullopt;  // older than the history
+  return std::prev(it)->second;
+}
 
 Editor::Editor(NodePtr root, StampSource& stamps, const Quotas& quotas, const Usage& live_usage,
                ReadObserver* observer)
@@ -168,16 +192,44 @@ Result<void> Editor::check_node_size(const Caller& caller, std::string_view path
   // The refusal depends on the node's children; passing needs no record,
   // a replay checks again.
   observe(path, Aspect::kChildren, &node);
-  return Error{ENOSPC};
+  return refuse(QuotaName::kNodeSize, Error{ENOSPC});
 }
 
 Result<void> Editor::charge_new_node(const Caller& caller, DomainId owner) {
   if (!caller.privileged &&
-      owned_nodes(caller.domain) >= static_cast<std::int64_t>(quotas_.nodes_per_domain)) {
+      owned_nodes(caller.domain) >= static_cast<std::int64_t>(quotas_.nodes_for(caller.domain))) {
     if (observer_) observer_->observed_usage(caller.domain, live_usage_.nodes(caller.domain));
-    return Error{ENOSPC};
+    return refuse(QuotaName::kNodes, Error{ENOSPC});
   }
   delta_.add_nodes(owner, 1);
+  return {};
+}
+
+bool Editor::exceeds_memory(const Caller& caller, DomainId domain, std::int64_t bytes_after) const {
+  // dom0 is never limited, nor anything a privileged caller does.
+  if (caller.privileged || domain == 0) return false;
+  const std::size_t limit = quotas_.memory_for(domain);
+  return limit != 0 && live_usage_.memory(domain) + bytes_after >= static_cast<std::int64_t>(limit);
+}
+
+Result<void> Editor::charge_bytes(const Caller& caller, DomainId domain, std::int64_t n) {
+  if (n > 0 && exceeds_memory(caller, domain, delta_.bytes(domain) + n)) {
+    if (observer_) observer_->observed_bytes(domain, live_usage_.memory(domain));
+    return refuse(QuotaName::kMemory, Error{ENOMEM});
+  }
+  delta_.add_bytes(domain, n);
+  return {};
+}
+
+Result<void> Editor::check_memory(const Caller& caller, const UsageDelta& before) {
+  if (caller.privileged) return {};
+  for (const auto& [domain, bytes] : delta_.all_bytes()) {
+    // Only domains this operation charged more can have crossed.
+    if (bytes <= before.bytes(domain) || !exceeds_memory(caller, domain, bytes)) continue;
+    if (observer_) observer_->observed_bytes(domain, live_usage_.memory(domain));
+    delta_ = before;
+    return refuse(QuotaName::kMemory, Error{ENOMEM});
+  }
   return {};
 }
 
@@ -221,8 +273,17 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
   }
   if (!caller.privileged && charged_node_size(perm_count, value.size(), 0) >= quotas_.node_size) {
     delta_ = std::move(saved);
-    return Error{ENOSPC};
+    return refuse(QuotaName::kNodeSize, Error{ENOSPC});
   }
+  // Memory: each new node's record and path, and the new child name in the
+  // existing parent's record (charged to the parent's owner).
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    const std::size_t child_bytes = i == 0 ? 0 : base_name(missing[i - 1]).size() + 1;
+    delta_.add_bytes(perms.owner(), signed_size(charged_node_memory(
+                                        missing[i].size(), perm_count, i == 0 ? value.size() : 0, child_bytes)));
+  }
+  delta_.add_bytes(parent->perms().owner(), signed_size(base_name(top).size() + 1));
+  if (auto fits = check_memory(caller, saved); !fits) return fits;
 
   const std::uint64_t stamp = stamps_.next();
   const Stamps fresh{stamp, stamp, stamp};
@@ -244,6 +305,7 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
 // so they observe nothing and never make a transaction conflict. For a
 // guest the reply depends on which node's permissions apply.
 Result<void> Editor::write(const Caller& caller, std::string_view path, std::string_view value) {
+  stamps_.set_issuer(caller.domain);
   NodePtr node = lookup_node(root_, path);
   if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
   if (!node) {
@@ -260,6 +322,7 @@ Result<void> Editor::write(const Caller& caller, std::string_view path, std::str
     if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
   }
   CXS_TRY(check_node_size(caller, path, *node, 0, value.size(), node->perms().size()));
+  CXS_TRY(charge_bytes(caller, node->perms().owner(), signed_size(value.size()) - signed_size(node->value().size())));
   replace(path, node->with_value(std::string(value), stamps_.next()));
   if (observer_) observer_->wrote(path, Aspect::kValue);
   changes_.push_back(Change{std::string(path), nullptr, std::nullopt});
@@ -267,6 +330,7 @@ Result<void> Editor::write(const Caller& caller, std::string_view path, std::str
 }
 
 Result<void> Editor::mkdir(const Caller& caller, std::string_view path) {
+  stamps_.set_issuer(caller.domain);
   NodePtr node = lookup_node(root_, path);
   if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
   if (!node) {
@@ -285,6 +349,7 @@ Result<void> Editor::mkdir(const Caller& caller, std::string_view path) {
 // RM replies OK when the node or its parent exists (a node implies its
 // parent), so for dom0 the parent's existence is all the reply depends on.
 Result<void> Editor::rm(const Caller& caller, std::string_view path) {
+  stamps_.set_issuer(caller.domain);
   NodePtr node = lookup_node(root_, path);
   if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
   if (!node) {
@@ -306,7 +371,8 @@ Result<void> Editor::rm(const Caller& caller, std::string_view path) {
   const std::string_view parent = parent_path(path);
   NodePtr parent_node = lookup_node(root_, parent);
   observe(parent, Aspect::kExistence, parent_node.get());
-  count_owners(*node, delta_, -1);
+  count_owners(*node, path.size(), delta_, -1);
+  delta_.add_bytes(parent_node->perms().owner(), -signed_size(base_name(path).size() + 1));
   replace(parent, parent_node->without_child(base_name(path), stamps_.next()));
   if (observer_) {
     observer_->removed(path);
@@ -317,7 +383,9 @@ Result<void> Editor::rm(const Caller& caller, std::string_view path) {
 }
 
 Result<void> Editor::set_perms(const Caller& caller, std::string_view path, const Permissions& perms) {
-  if (!caller.privileged && perms.size() > quotas_.perms_per_node) return Error{ENOSPC};
+  stamps_.set_issuer(caller.domain);
+  if (!caller.privileged && perms.size() > quotas_.perms_per_node)
+    return refuse(QuotaName::kPermissions, Error{ENOSPC});
   auto found = get_checked(caller, path, kAccessWrite | kAccessOwner, Aspect::kExistence);
   if (!found) return found.error();
   NodePtr node = std::move(*found);
@@ -325,6 +393,16 @@ Result<void> Editor::set_perms(const Caller& caller, std::string_view path, cons
   if (!caller.privileged) {
     observe(path, Aspect::kPerms, node.get());
     if (perms.owner() != node->perms().owner()) return Error{EPERM};
+  }
+  // The record moves to the new owner (and may grow with more entries).
+  const std::int64_t old_bytes = signed_size(node_memory(*node, path.size()));
+  const std::int64_t new_bytes = signed_size(
+      charged_node_memory(path.size(), perms.size(), node->value().size(), node->children().name_bytes()));
+  if (perms.owner() == node->perms().owner()) {
+    CXS_TRY(charge_bytes(caller, perms.owner(), new_bytes - old_bytes));
+  } else {
+    CXS_TRY(charge_bytes(caller, perms.owner(), new_bytes));
+    delta_.add_bytes(node->perms().owner(), -old_bytes);
   }
   delta_.add_nodes(node->perms().owner(), -1);
   delta_.add_nodes(perms.owner(), 1);
@@ -348,12 +426,15 @@ NodePtr release_in(const NodePtr& node, const std::string& path, DomainId domain
   if (node->perms().owner() == domain) {
     // The root cannot go: like orphans under -K it passes to dom0.
     if (!keep_orphans && path != "/") {
-      count_owners(*node, delta, -1);
+      count_owners(*node, path.size(), delta, -1);
       changes.push_back(Change{path, node, std::nullopt});
       return nullptr;
     }
     delta.add_nodes(domain, -1);
     delta.add_nodes(0, 1);
+    const auto bytes = static_cast<std::int64_t>(node_memory(*node, path.size()));
+    delta.add_bytes(domain, -bytes);
+    delta.add_bytes(0, bytes);
     current = node->with_perms(node->perms().with_owner(0), stamps.next());
   }
   const auto& entries = current->perms().entries();
@@ -373,6 +454,7 @@ NodePtr release_in(const NodePtr& node, const std::string& path, DomainId domain
     if (updated != child) updates.emplace_back(child->name(), std::move(updated));
   });
   for (auto& [name, child] : updates) {
+    if (!child) delta.add_bytes(current->perms().owner(), -static_cast<std::int64_t>(name.size() + 1));
     current = child ? current->with_child(std::move(child), stamps.next())
                     : current->without_child(name, stamps.next());
   }
@@ -382,6 +464,7 @@ NodePtr release_in(const NodePtr& node, const std::string& path, DomainId domain
 }  // namespace
 
 void Editor::release_domain(DomainId domain, bool keep_orphans) {
+  stamps_.set_issuer(0);  // the toolstack's doing, not any guest's
   root_ = release_in(root_, "/", domain, keep_orphans, stamps_, delta_, changes_);
 }
 

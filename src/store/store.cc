@@ -1,5 +1,6 @@
 #include "cxxenstored/store/store.h"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace cxxenstored::store {
@@ -8,9 +9,12 @@ namespace {
 // Dom0 owns the initial nodes; nobody else may read them.
 const Permissions kDom0Only{std::vector<Perm>{Perm{0, kAccessNone}}};
 
-void count_all(const Node& node, Usage& usage, UsageDelta& delta) {
+void count_all(const Node& node, std::size_t path_length, UsageDelta& delta) {
   delta.add_nodes(node.perms().owner(), 1);
-  node.children().for_each([&](const NodePtr& child) { count_all(*child, usage, delta); });
+  delta.add_bytes(node.perms().owner(), static_cast<std::int64_t>(node_memory(node, path_length)));
+  node.children().for_each([&](const NodePtr& child) {
+    count_all(*child, child_path_length(path_length, child->name().size()), delta);
+  });
 }
 
 }  // namespace
@@ -27,9 +31,9 @@ Store::Store(Quotas quotas)
 void Store::reset(NodePtr root, std::uint64_t last_stamp) {
   root_ = std::move(root);
   while (stamps_.last() < last_stamp) stamps_.next();
-  usage_ = Usage();
+  usage_.clear_tree_counts();
   UsageDelta all;
-  count_all(*root_, usage_, all);
+  count_all(*root_, 1, all);
   usage_.apply(all);
 }
 
@@ -37,6 +41,7 @@ template <class F>
 auto Store::live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::declval<Editor&>())) {
   Editor editor = live_editor();
   auto result = edit(editor);
+  refusal_ = result ? std::nullopt : editor.take_refusal();
   if (result) {
     root_ = editor.root();
     usage_.apply(editor.delta());
@@ -73,19 +78,19 @@ Result<Permissions> Store::get_perms(const Caller& caller, std::string_view path
 
 Result<void> Store::write(const Caller& caller, std::string_view path, std::string_view value,
                           Transaction* tx, ChangeList* changes) {
-  if (tx) return tx->write(caller, path, value);
+  if (tx) return in_transaction(*tx, [&] { return tx->write(caller, path, value); });
   return live_update(changes, [&](Editor& e) { return e.write(caller, path, value); });
 }
 
 Result<void> Store::mkdir(const Caller& caller, std::string_view path, Transaction* tx,
                           ChangeList* changes) {
-  if (tx) return tx->mkdir(caller, path);
+  if (tx) return in_transaction(*tx, [&] { return tx->mkdir(caller, path); });
   return live_update(changes, [&](Editor& e) { return e.mkdir(caller, path); });
 }
 
 Result<void> Store::rm(const Caller& caller, std::string_view path, Transaction* tx,
                        ChangeList* changes) {
-  if (tx) return tx->rm(caller, path);
+  if (tx) return in_transaction(*tx, [&] { return tx->rm(caller, path); });
   return live_update(changes, [&](Editor& e) { return e.rm(caller, path); });
 }
 
@@ -102,7 +107,7 @@ Result<void> Store::set_perms(const Caller& caller, std::string_view path, const
     *special = perms;
     return {};
   }
-  if (tx) return tx->set_perms(caller, path, perms);
+  if (tx) return in_transaction(*tx, [&] { return tx->set_perms(caller, path, perms); });
   return live_update(changes, [&](Editor& e) { return e.set_perms(caller, path, perms); });
 }
 
@@ -110,19 +115,47 @@ std::unique_ptr<Transaction> Store::begin_transaction() {
   return std::make_unique<Transaction>(root_, stamps_, quotas_, usage_);
 }
 
-bool Store::still_valid(const Transaction& tx) const {
+const transaction::ReadRecord* Store::first_stale_read(const Transaction& tx) const {
   for (const transaction::ReadRecord& read : tx.reads()) {
     if (read.aspect == Aspect::kOwnedNodes) {
-      if (static_cast<std::uint64_t>(usage_.nodes(read.domain)) != read.stamp) return false;
+      if (static_cast<std::uint64_t>(usage_.nodes(read.domain)) != read.stamp) return &read;
+      continue;
+    }
+    if (read.aspect == Aspect::kOwnedBytes) {
+      if (static_cast<std::uint64_t>(usage_.memory(read.domain)) != read.stamp) return &read;
       continue;
     }
     NodePtr live = lookup_node(root_, read.path);
-    if (aspect_stamp(live.get(), read.aspect) != read.stamp) return false;
+    if (aspect_stamp(live.get(), read.aspect) != read.stamp) return &read;
   }
-  return true;
+  return nullptr;
+}
+
+// The stamp that made the read stale names the operation that took it: the
+// changed aspect's stamp, a (re)created node's creation stamp (the smallest
+// of its stamps), or for a removed node the children stamp its nearest
+// surviving ancestor got when the child went. Usage changes have no stamp.
+std::optional<DomainId> Store::cause_of(const transaction::ReadRecord& stale) const {
+  if (stale.aspect == Aspect::kOwnedNodes || stale.aspect == Aspect::kOwnedBytes) return std::nullopt;
+  std::string_view path = stale.path;
+  NodePtr live = lookup_node(root_, path);
+  if (live) {
+    const Stamps stamps = live->stamps();
+    const std::uint64_t stamp = stale.aspect == Aspect::kExistence
+                                    ? std::min({stamps.value, stamps.perms, stamps.children})
+                                    : aspect_stamp(live.get(), stale.aspect);
+    return stamps_.issuer_of(stamp);
+  }
+  while (!live && path != "/") {
+    path = parent_path(path);
+    live = lookup_node(root_, path);
+  }
+  return live ? stamps_.issuer_of(live->stamps().children) : std::nullopt;
 }
 
 Result<ChangeList> Store::commit(Transaction& tx) {
+  refusal_.reset();
+  conflict_cause_.reset();
   if (!tx.needs_validation()) {
     // Reads alone are consistent with the snapshot, which was a real state
     // of the store: the transaction serialises at its start.
@@ -135,8 +168,9 @@ Result<ChangeList> Store::commit(Transaction& tx) {
     usage_.apply(tx.delta());
     return tx.take_changes();
   }
-  if (!still_valid(tx)) {
+  if (const transaction::ReadRecord* stale = first_stale_read(tx)) {
     ++commit_stats_.conflicts;
+    conflict_cause_ = cause_of(*stale);
     return Error{EAGAIN};
   }
   // Everything the transaction depended on is unchanged, so replaying its
@@ -155,7 +189,10 @@ Result<ChangeList> Store::commit(Transaction& tx) {
       return Error{EINVAL};
     }();
     // Only quotas can differ on the live tree (others' nodes count there).
-    if (!done) return done.error();
+    if (!done) {
+      refusal_ = editor.take_refusal();
+      return done.error();
+    }
   }
   ++commit_stats_.merged;
   root_ = editor.root();

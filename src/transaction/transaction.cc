@@ -82,6 +82,17 @@ void Transaction::observed_usage(store::DomainId domain, std::int64_t live_nodes
   reads_.push_back(ReadRecord{{}, Aspect::kOwnedNodes, static_cast<std::uint64_t>(live_nodes), domain});
 }
 
+void Transaction::observed_bytes(store::DomainId domain, std::int64_t live_bytes) {
+  depends_on_live_usage_ = true;
+  reads_.push_back(ReadRecord{{}, Aspect::kOwnedBytes, static_cast<std::uint64_t>(live_bytes), domain});
+}
+
+std::optional<store::QuotaName> Transaction::take_refusal() {
+  auto refusal = editor_.take_refusal();
+  if (std::exchange(refused_transaction_nodes_, false)) return store::QuotaName::kTransactionNodes;
+  return refusal;
+}
+
 void Transaction::removed(std::string_view path) { mark(path, kRemovedMark); }
 
 void Transaction::created(std::string_view path) {
@@ -106,6 +117,7 @@ auto Transaction::guarded(const Caller& caller, F&& op) -> decltype(op()) {
     editor_.restore(std::move(root_before), std::move(delta_before), changes_before);
     for (auto it = written_undo_.rbegin(); it != written_undo_.rend(); ++it) written_[it->first] = it->second;
     for (const std::string& path : touched_undo_) touched_paths_.erase(path);
+    refused_transaction_nodes_ = true;
     return Error{ENOSPC};
   }
   return result;

@@ -331,14 +331,23 @@ TEST(GuestTransactionModel, RandomGuestAndDom0InterleavingsAreSerializable) {
     std::map<std::string, std::vector<std::string>> listings;
     dump(store.root(), "/", &got, &listings);
     ASSERT_EQ(got, model.dump()) << "step " << step;
+    // Recount nodes and bytes (record + path, as the memory quota charges
+    // them) from the tree; live and replayed commits must both agree.
     std::map<DomainId, std::int64_t> owned;
-    std::function<void(const NodePtr&)> count = [&](const NodePtr& n) {
+    std::map<DomainId, std::int64_t> owned_bytes;
+    std::function<void(const NodePtr&, const std::string&)> count = [&](const NodePtr& n, const std::string& path) {
       ++owned[n->perms().owner()];
-      n->children().for_each([&](const NodePtr& c) { count(c); });
+      owned_bytes[n->perms().owner()] += static_cast<std::int64_t>(
+          charged_node_memory(path.size(), n->perms().size(), n->value().size(), n->children().name_bytes()));
+      n->children().for_each([&](const NodePtr& c) {
+        count(c, (path == "/" ? path : path + "/") + std::string(c->name()));
+      });
     };
-    count(store.root());
+    count(store.root(), "/");
     for (const auto& [domain, n] : owned) ASSERT_EQ(store.usage().nodes(domain), n) << "usage of " << domain << " step " << step;
     for (const auto& [domain, n] : store.usage().all()) ASSERT_EQ(owned[domain], n) << "usage of " << domain << " step " << step;
+    for (const auto& [domain, n] : owned_bytes) ASSERT_EQ(store.usage().bytes(domain), n) << "bytes of " << domain << " step " << step;
+    for (const auto& [domain, n] : store.usage().all_bytes()) ASSERT_EQ(owned_bytes[domain], n) << "bytes of " << domain << " step " << step;
     for (const auto& [path, names] : listings) ASSERT_EQ(names, model.children(path)) << path;
   }
   std::printf("commits=%llu conflicts=%llu quota_failures=%llu merged=%llu\n",

@@ -7,18 +7,27 @@
 // (xenstored 4.17) exactly; docs/protocol.md lists them per operation.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
 
+#include "cxxenstored/protocol/conflict_credit.h"
 #include "cxxenstored/protocol/control.h"
 #include "cxxenstored/protocol/domain_ops.h"
 #include "cxxenstored/protocol/limits.h"
+#include "cxxenstored/protocol/quota_reporter.h"
 #include "cxxenstored/protocol/wire.h"
 #include "cxxenstored/store/store.h"
 #include "cxxenstored/watch/registry.h"
+
+namespace cxxenstored::observability {
+class Metrics;
+}
 
 namespace cxxenstored::protocol {
 
@@ -50,6 +59,29 @@ class Engine {
   // keep_orphans (-K): nodes of a released domain go to dom0 instead.
   void set_keep_orphans(bool keep) { keep_orphans_ = keep; }
 
+  // Counters for quota refusals and commit conflicts (null: none kept).
+  void set_metrics(observability::Metrics* metrics);
+  QuotaReporter& quota_reporter() { return reporter_; }
+  // The time conflict credit and quota log intervals are computed with
+  // (tests install their own).
+  void set_clock(std::function<ConflictCredit::Clock::time_point()> clock) {
+    reporter_.set_clock(clock);
+    clock_ = std::move(clock);
+  }
+
+  // The value of a quota that applies to domain: its own (SET_QUOTA with a
+  // domid), else the global one. The connection layer asks for
+  // QuotaName::kOutstanding here.
+  std::size_t limit_for(DomainId domain, store::QuotaName quota) const;
+  // Whether the domain is throttled for making others' transactions fail
+  // (its transaction commits are answered EAGAIN meanwhile). A connection
+  // layer may also defer the domain's other writes while this holds.
+  bool throttled(DomainId domain);
+  // A watch was added to the registry directly (live-update restore): its
+  // path (absolute, as registered) and token are charged to the session's
+  // domain without a quota check, as the C daemon's read_state_watch does.
+  void charge_restored_watch(SessionId id, std::string_view path, std::string_view token);
+
   void open_session(SessionId id, const store::Caller& caller);
   // Ends the session: its transactions are discarded, its watches removed.
   void close_session(SessionId id);
@@ -71,6 +103,9 @@ class Engine {
   void domain_gone(DomainId domain);
 
   std::size_t transactions_of(SessionId id) const;
+  // When the session's oldest open transaction started (live update's
+  // "transactions older than the timeout" rule), or nullopt if none is open.
+  std::optional<std::chrono::steady_clock::time_point> oldest_transaction_start(SessionId id) const;
   std::size_t transactions_of_domain(DomainId domain) const;
   std::size_t watches_of_domain(DomainId domain) const;
   std::size_t session_count() const { return sessions_.size(); }
@@ -80,6 +115,11 @@ class Engine {
     store::Caller caller;
     std::map<std::uint32_t, std::unique_ptr<store::Transaction>> transactions;
     std::uint32_t next_transaction_id = 1;
+    // Start time per transaction id; entries of ended transactions are
+    // pruned at the next start and ignored by oldest_transaction_start.
+    std::map<std::uint32_t, std::chrono::steady_clock::time_point> transaction_started;
+    // Bytes the session's watches charge its domain (path + token each).
+    std::int64_t watch_bytes = 0;
   };
 
   // One request being executed: its session, header and transaction.
@@ -118,6 +158,17 @@ class Engine {
   Result<Message> do_get_quota(Request& r);
   Result<Message> do_set_quota(Request& r);
 
+  // Records that a quota of the engine's own refused the request.
+  Error refuse(store::QuotaName quota, Error error) {
+    engine_refusal_ = quota;
+    return error;
+  }
+  // After a request of an unprivileged domain: soft-memory level and which
+  // logged quota hits no longer hold.
+  void review_quotas(DomainId domain);
+  void charge_watch(Session& session, std::int64_t bytes);
+  Result<Message> commit(Request& r, store::Transaction& tx);
+
   // A client path made canonical and checked (EINVAL when invalid).
   Result<std::string> canonical(const Request& r, std::string_view raw) const;
   void deliver_events(const std::vector<watch::Event>& events);
@@ -130,6 +181,23 @@ class Engine {
   Outbox& outbox_;
   bool keep_orphans_ = false;
   std::unordered_map<SessionId, Session> sessions_;
+  QuotaReporter reporter_;
+  ConflictCredit conflicts_;
+  observability::Metrics* metrics_ = nullptr;
+  std::function<ConflictCredit::Clock::time_point()> clock_ = [] { return ConflictCredit::Clock::now(); };
+  std::optional<store::QuotaName> engine_refusal_;
 };
+
+inline std::optional<std::chrono::steady_clock::time_point> Engine::oldest_transaction_start(
+    SessionId id) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  std::optional<std::chrono::steady_clock::time_point> oldest;
+  for (const auto& [tx, started] : it->second.transaction_started) {
+    if (it->second.transactions.count(tx) == 0) continue;  // ended
+    if (!oldest || started < *oldest) oldest = started;
+  }
+  return oldest;
+}
 
 }  // namespace cxxenstored::protocol

@@ -9,8 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cxxenstored/store/accounting.h"
@@ -23,20 +26,40 @@
 namespace cxxenstored::store {
 
 // Hands out content stamps (see Stamps); shared by the store and all its
-// transactions so every stamp is unique.
+// transactions so every stamp is unique. It also remembers which domain's
+// operation took each recent stamp, so that when a transaction fails
+// because a stamp it read changed, the domain whose write changed it can be
+// charged (conflict credit). The history is kept as runs of consecutive
+// stamps taken for one domain, the newest kMaxIssuerRuns of them.
 class StampSource {
  public:
-  std::uint64_t next() { return ++last_; }
+  static constexpr std::size_t kMaxIssuerRuns = 1 << 14;
+
+  std::uint64_t next() {
+    ++last_;
+    if (runs_.empty() || runs_.rbegin()->second != issuer_) note_new_run();
+    return last_;
+  }
   std::uint64_t last() const { return last_; }
+  // The domain on whose behalf the following stamps are taken.
+  void set_issuer(DomainId domain) { issuer_ = domain; }
+  // Who took stamp, if it is recent enough to be remembered.
+  std::optional<DomainId> issuer_of(std::uint64_t stamp) const;
 
  private:
+  void note_new_run();
+
   std::uint64_t last_ = 0;
+  DomainId issuer_ = 0;
+  std::map<std::uint64_t, DomainId> runs_;  // first stamp of a run -> its domain
 };
 
 // What a transaction observed of the tree it started from.
 // kOwnedNodes is not about a node: it is how many nodes a domain owned in
 // the live tree, which a refusal by the node quota depended on.
-enum class Aspect : std::uint8_t { kExistence, kValue, kPerms, kChildren, kOwnedNodes };
+// kOwnedBytes likewise: the bytes a domain owned, which a refusal by the
+// memory quota depended on.
+enum class Aspect : std::uint8_t { kExistence, kValue, kPerms, kChildren, kOwnedNodes, kOwnedBytes };
 
 // Receives what an edit depended on. Transactions implement it; live edits
 // pass none.
@@ -48,6 +71,8 @@ class ReadObserver {
   virtual void observed(std::string_view path, Aspect aspect, const Node* node) = 0;
   // A reply (a quota refusal) depended on how many nodes domain owns live.
   virtual void observed_usage(DomainId domain, std::int64_t live_nodes) = 0;
+  // A reply (a memory-quota refusal) depended on how many bytes domain owns live.
+  virtual void observed_bytes(DomainId domain, std::int64_t live_bytes) = 0;
   // The editor set the node's value or permissions, or changed its list of
   // children.
   virtual void wrote(std::string_view path, Aspect aspect) = 0;
@@ -90,6 +115,9 @@ class Editor {
   const UsageDelta& delta() const { return delta_; }
   const ChangeList& changes() const { return changes_; }
   ChangeList take_changes() { return std::move(changes_); }
+  // Which quota refused the last failed operation (none for other errors);
+  // reading it clears it.
+  std::optional<QuotaName> take_refusal() { return std::exchange(refusal_, std::nullopt); }
 
   // Rolls back to an earlier state (roots are persistent, so this is O(1)
   // apart from the small usage delta).
@@ -112,6 +140,20 @@ class Editor {
                                std::size_t extra_children_bytes,
                                std::size_t value_size, std::size_t perm_count);
   Result<void> charge_new_node(const Caller& caller, DomainId owner);
+  // After an operation added its byte charges to delta_: refuses it (ENOMEM,
+  // delta_ back to before) when an unprivileged caller pushed a domain whose
+  // bytes grew to or past its memory quota, as the C daemon's db_write does.
+  Result<void> check_memory(const Caller& caller, const UsageDelta& before);
+  // Adds n bytes to domain's charge, or refuses (ENOMEM, nothing added)
+  // when n > 0 pushes it to its memory quota; for single-domain changes.
+  Result<void> charge_bytes(const Caller& caller, DomainId domain, std::int64_t n);
+  // Whether domain owning bytes_after more than it owns live reaches its
+  // memory quota, for this caller.
+  bool exceeds_memory(const Caller& caller, DomainId domain, std::int64_t bytes_after) const;
+  Error refuse(QuotaName quota, Error error) {
+    refusal_ = quota;
+    return error;
+  }
   // Replaces the node at path (which must exist, as must every ancestor).
   void replace(std::string_view path, NodePtr node);
   std::int64_t owned_nodes(DomainId domain) const;
@@ -123,6 +165,14 @@ class Editor {
   ReadObserver* observer_;
   UsageDelta delta_;
   ChangeList changes_;
+  std::optional<QuotaName> refusal_;
 };
+
+// The bytes a node costs its owner (charged_node_memory of its fields).
+std::size_t node_memory(const Node& node, std::size_t path_length);
+// The path length of a child of a node whose path has parent_length chars.
+inline std::size_t child_path_length(std::size_t parent_length, std::size_t name_length) {
+  return (parent_length == 1 ? 1 : parent_length + 1) + name_length;  // "/" has length 1
+}
 
 }  // namespace cxxenstored::store

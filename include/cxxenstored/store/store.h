@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,12 +64,22 @@ class Store {
   // its replay would exceed one.
   Result<ChangeList> commit(Transaction& tx);
 
+  // Which quota refused the last failed update or commit (none when it
+  // failed for another reason); reading it clears it.
+  std::optional<QuotaName> take_refusal() { return std::exchange(refusal_, std::nullopt); }
+  // After commit() answered EAGAIN: the domain whose operation made the
+  // transaction's reads stale, when the store still remembers it.
+  std::optional<DomainId> last_conflict_cause() const { return conflict_cause_; }
+
   // A domain died or was released: its nodes go (or, keep_orphans, pass to
   // dom0) and its usage is forgotten.
   ChangeList release_domain(DomainId domain, bool keep_orphans);
 
   const NodePtr& root() const { return root_; }
   const Usage& usage() const { return usage_; }
+  // Charges (n > 0) or releases (n < 0) bytes the engine accounts to a
+  // domain outside the tree (watches), so the memory quota sees them.
+  void charge_extra_bytes(DomainId domain, std::int64_t n) { usage_.add_extra_bytes(domain, n); }
   Quotas& quotas() { return quotas_; }
   const Quotas& quotas() const { return quotas_; }
   const CommitStats& commit_stats() const { return commit_stats_; }
@@ -81,7 +92,17 @@ class Store {
   template <class F>
   auto live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::declval<Editor&>()));
   Editor live_editor() { return Editor(root_, stamps_, quotas_, usage_); }
-  bool still_valid(const Transaction& tx) const;
+  // The first read of tx that no longer holds, or null.
+  const transaction::ReadRecord* first_stale_read(const Transaction& tx) const;
+  std::optional<DomainId> cause_of(const transaction::ReadRecord& stale) const;
+  // Runs one operation of tx and keeps which quota refused it, if any.
+  template <class F>
+  auto in_transaction(Transaction& tx, F&& op) -> decltype(op()) {
+    auto result = op();
+    auto refusal = tx.take_refusal();
+    refusal_ = result ? std::nullopt : refusal;
+    return result;
+  }
 
   Quotas quotas_;
   StampSource stamps_;
@@ -90,6 +111,8 @@ class Store {
   Permissions introduce_perms_;
   Permissions release_perms_;
   CommitStats commit_stats_;
+  std::optional<QuotaName> refusal_;
+  std::optional<DomainId> conflict_cause_;
 };
 
 }  // namespace cxxenstored::store

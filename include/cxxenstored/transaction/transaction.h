@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,12 +35,13 @@ struct LoggedOp {
 };
 
 // What the transaction saw: an aspect of a node and the stamp it had (0 when
-// the node did not exist); for kOwnedNodes, the domain's live node count.
+// the node did not exist); for kOwnedNodes / kOwnedBytes, the domain's live
+// node count / bytes.
 struct ReadRecord {
   std::string path;
   store::Aspect aspect;
   std::uint64_t stamp;
-  store::DomainId domain = 0;  // kOwnedNodes only
+  store::DomainId domain = 0;  // kOwnedNodes and kOwnedBytes only
 };
 
 class Transaction : private store::ReadObserver {
@@ -76,12 +78,15 @@ class Transaction : private store::ReadObserver {
   // accessed nodes counts them); SIZE_MAX when it never did. Watch events at
   // commit come in this order.
   std::size_t first_access(std::string_view path) const;
+  // Which quota refused the last failed operation, if one did; clears it.
+  std::optional<store::QuotaName> take_refusal();
 
  private:
   void observed(std::string_view path, store::Aspect aspect, const store::Node* node) override;
   void wrote(std::string_view path, store::Aspect aspect) override;
   void created(std::string_view path) override;
   void observed_usage(store::DomainId domain, std::int64_t live_nodes) override;
+  void observed_bytes(store::DomainId domain, std::int64_t live_bytes) override;
   void removed(std::string_view path) override;
   void mark(std::string_view path, std::uint8_t bits);
   void record(std::string_view path, store::Aspect aspect);
@@ -110,6 +115,7 @@ class Transaction : private store::ReadObserver {
   std::unordered_map<std::string, std::uint8_t> written_;
   std::unordered_set<std::string> touched_paths_;
   bool depends_on_live_usage_ = false;
+  bool refused_transaction_nodes_ = false;
   std::unordered_map<std::string, std::size_t> first_access_;
   // What the current operation added to written_ and touched_paths_, so an
   // operation refused for the node quota can be undone completely.

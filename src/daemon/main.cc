@@ -111,7 +111,24 @@ int main(int argc, char** argv) {
       spdlog::critical("live-update: cannot restore {}: {}", path, std::strerror(state.error().code));
       return 1;
     }
-    if (!daemon.restore(*state)) return 1;
+    if (with_xen && options.domain_init) {
+      // The old process left its event channel handle open: every guest's
+      // port stays bound on it (a stream without one gets a fresh handle).
+      const int evtchn_fd = state->global ? state->global->evtchn_fd : -1;
+      const auto own = options.master_domid.value_or(0);
+      auto hypervisor = evtchn_fd >= 0 ? cxxenstored::xen::RealHypervisor::adopt(own, evtchn_fd)
+                                       : cxxenstored::xen::RealHypervisor::open(own);
+      if (!hypervisor) {
+        spdlog::critical("live-update: cannot open the hypervisor interfaces: {}",
+                         std::strerror(hypervisor.error().code));
+        return 1;
+      }
+      if (!daemon.adopt_guests(std::move(*hypervisor), options.priv_domid)) return 1;
+    }
+    if (auto restored = daemon.restore(*state); !restored) {
+      spdlog::critical("live-update: cannot take over: {}", std::strerror(restored.error().code));
+      return 1;
+    }
     spdlog::info("live-update: restored {} nodes, {} connections", state->nodes.size(),
                  state->connections.size());
   } else if (!daemon.listen(socket_path, inherited)) {

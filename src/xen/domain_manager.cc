@@ -21,7 +21,11 @@ DomainManager::~DomainManager() {
   // the hypervisor through us.
   for (auto& [domid, domain] : domains_) {
     if (domain->transport) domain->transport->set_notifier({});
-    unbind_port(*domain);
+    if (handed_over_) {
+      dispatcher_.remove(domain->local_port);
+    } else {
+      unbind_port(*domain);
+    }
   }
   if (virq_port_ != 0) {
     dispatcher_.remove(virq_port_);
@@ -170,6 +174,52 @@ std::optional<EvtchnPort> DomainManager::local_port(DomId domid) const {
   auto it = domains_.find(domid);
   if (it == domains_.end()) return std::nullopt;
   return it->second->local_port;
+}
+
+std::vector<DomainManager::Handover> DomainManager::begin_handover() {
+  std::vector<Handover> out;
+  out.reserve(domains_.size());
+  for (const auto& [domid, domain] : domains_) {
+    Handover h;
+    h.domid = domid;
+    h.local_port = domain->local_port;
+    h.target = domain->target;
+    if (domain->transport) h.unsent = domain->transport->unsent_output();
+    out.push_back(std::move(h));
+  }
+  if (virq_port_ != 0) {
+    dispatcher_.remove(virq_port_);
+    (void)hypervisor_.unbind(virq_port_);
+    virq_port_ = 0;
+  }
+  handed_over_ = true;
+  return out;
+}
+
+Result<void> DomainManager::cancel_handover() {
+  handed_over_ = false;
+  return start();
+}
+
+Result<void> DomainManager::adopt(DomId domid, EvtchnPort local_port,
+                                  std::optional<DomId> target) {
+  if (domains_.count(domid)) return Error{EEXIST};
+  const bool own = domid == hypervisor_.own_domid();
+  // The old process's mapping died with its address space; the grant (or
+  // dom0's xsd_kva page) is mapped again. No frame: after an update only
+  // the reserved grant is known, as for the C daemon.
+  auto ring = own ? hypervisor_.map_dom0_ring() : hypervisor_.map_ring(domid, 0);
+  if (!ring) return ring.error();
+  CXS_TRY(hypervisor_.adopt_interdomain(domid, local_port));
+  auto domain = std::make_unique<Domain>();
+  domain->domid = domid;
+  domain->ring = std::make_shared<RingMapping>(std::move(*ring));
+  domain->target = target;
+  Domain* raw = domain.get();
+  domains_.emplace(domid, std::move(domain));
+  bind_port(*raw, local_port);
+  connect(*raw, RingStart::kAsIs);
+  return {};
 }
 
 void DomainManager::on_port_event(DomId domid) {

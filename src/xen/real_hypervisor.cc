@@ -62,6 +62,15 @@ struct RealHypervisor::Handles {
 bool RealHypervisor::present() { return ::access(kEvtchnDevice, R_OK | W_OK) == 0; }
 
 Result<std::unique_ptr<RealHypervisor>> RealHypervisor::open(DomId own_domid) {
+  return open_with(own_domid, -1);
+}
+
+Result<std::unique_ptr<RealHypervisor>> RealHypervisor::adopt(DomId own_domid, int evtchn_fd) {
+  if (evtchn_fd < 0) return Error{EBADF};
+  return open_with(own_domid, evtchn_fd);
+}
+
+Result<std::unique_ptr<RealHypervisor>> RealHypervisor::open_with(DomId own_domid, int evtchn_fd) {
   auto handles = std::make_shared<Handles>();
   // Library errors go to stderr (and from there to the daemon's log).
   handles->logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
@@ -76,13 +85,23 @@ Result<std::unique_ptr<RealHypervisor>> RealHypervisor::open(DomId own_domid) {
   (void)xengnttab_set_max_grants(handles->gnttab, DOMID_FIRST_RESERVED);
   handles->foreign = xenforeignmemory_open(handles->log(), 0);
   if (!handles->foreign) return last_error();
-  handles->evtchn = xenevtchn_open(handles->log(), 0);
+  if (evtchn_fd >= 0) {
+    // The previous daemon's handle: its bindings (every guest's port) are
+    // kept by the kernel as long as this descriptor stays open.
+    handles->evtchn = xenevtchn_fdopen(handles->log(), evtchn_fd, 0);
+  } else {
+    handles->evtchn = xenevtchn_open(handles->log(), 0);
+  }
   if (!handles->evtchn) return last_error();
 
   // The event loop reads pending ports until none is left: it must not block.
   int fd = xenevtchn_fd(handles->evtchn);
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return last_error();
+  // An inherited descriptor had close-on-exec cleared for the exec that
+  // brought it here; only the next live update may clear it again.
+  int fd_flags = ::fcntl(fd, F_GETFD);
+  if (fd_flags < 0 || ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) < 0) return last_error();
 
   return std::unique_ptr<RealHypervisor>(new RealHypervisor(std::move(handles), own_domid));
 }
@@ -120,6 +139,16 @@ Result<void> RealHypervisor::unmask(EvtchnPort local_port) {
 }
 
 int RealHypervisor::event_fd() const { return xenevtchn_fd(handles_->evtchn); }
+
+int RealHypervisor::handover_fd() const { return xenevtchn_fd(handles_->evtchn); }
+
+Result<void> RealHypervisor::adopt_interdomain(DomId /*domid*/, EvtchnPort local_port) {
+  // The driver has no query for a binding; unmasking a port of this handle
+  // is what is left to do (the old process may have taken its event and
+  // exec'd before unmasking it).
+  if (xenevtchn_unmask(handles_->evtchn, local_port) < 0) return last_error();
+  return {};
+}
 
 Result<std::optional<EvtchnPort>> RealHypervisor::pending() {
   errno = 0;

@@ -60,6 +60,18 @@ void RingTransport::send(std::string bytes) {
   schedule_process();
 }
 
+RingTransport::Unsent RingTransport::unsent_output() const {
+  Unsent unsent;
+  unsent.bytes.reserve(pending_bytes_);
+  for (std::size_t i = 0; i < output_.size(); ++i) {
+    std::string_view message = output_[i];
+    if (i == 0) message.remove_prefix(output_offset_);
+    unsent.bytes.append(message);
+  }
+  if (!output_.empty() && output_offset_ > 0) unsent.continuation = output_.front().size() - output_offset_;
+  return unsent;
+}
+
 void RingTransport::resume_input() {
   if (!paused_) return;
   paused_ = false;

@@ -234,6 +234,20 @@ Result<void> SimulatedHypervisor::unmask(EvtchnPort local_port) {
   return {};
 }
 
+Result<void> SimulatedHypervisor::adopt_interdomain(DomId domid, EvtchnPort local_port) {
+  std::lock_guard lock(mutex_);
+  auto it = ports_.find(local_port);
+  if (it == ports_.end() || !it->second.domain || it->second.domain->info.domid != domid)
+    return Error{EINVAL};
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u32 = local_port;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, it->second.channel->to_daemon.get(), &ev) != 0) {
+    return last_error();
+  }
+  return {};
+}
+
 int SimulatedHypervisor::event_fd() const { return epoll_.get(); }
 
 Result<std::optional<EvtchnPort>> SimulatedHypervisor::pending() {

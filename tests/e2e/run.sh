@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh [--xenstored PATH] [--xenstored-args ARGS] [--workdir DIR]
-#        [--guests "pv pvh"] [--timeout SECONDS] [--verbose] [--keep]
+#        [--guests "pv pvh"] [--timeout SECONDS] [--verbose] [--keep] [--live-update]
+#        [--live-update-to PATH]
 #
 # The real end-to-end test: boots Debian's Xen 4.17 hypervisor and a Debian
 # dom0 under QEMU (software emulation), starts the xenstored under test in
@@ -22,6 +23,14 @@
 #   --verbose          show the whole serial console, not only the markers,
 #                      and have dom0 print the guests' whole console logs
 #   --keep             keep the built images of this run
+#   --live-update      with each guest running: 'xenstore-control live-update'
+#                      of xenstored (to the same binary), then prove the
+#                      guest's old watch, a read and a write still work
+#   --live-update-to PATH  as --live-update, but to another binary: PATH is
+#                      copied into dom0 as /usr/sbin/cxxenstored and dom0 runs
+#                      'xenstore-control live-update /usr/sbin/cxxenstored'
+#                      (e.g. Debian's C xenstored -> cxxenstored with the
+#                      first guest up, then cxxenstored -> itself)
 #
 # Environment: E2E_WORKDIR (as --workdir); E2E_QEMU_ACCEL and E2E_QEMU_CPU
 # replace QEMU's -accel and -cpu values (for experiments).
@@ -32,7 +41,7 @@ set -eu
 e2e=$(cd "$(dirname "$0")" && pwd)
 . "$e2e/lib/common.sh"
 
-xenstored="" xenstored_args="" guests="pv pvh" timeout=1200 verbose=0 keep=0
+xenstored="" xenstored_args="" guests="pv pvh" timeout=1200 verbose=0 keep=0 live_update=0 live_update_to=""
 work=${E2E_WORKDIR:-$(e2e_default_workdir)}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -43,6 +52,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--keep) keep=1; shift ;;
+	--live-update) live_update=1; shift ;;
+	--live-update-to) live_update_to=${2:?--live-update-to needs a path}; live_update=1; shift 2 ;;
 	-h | --help) sed -n '2,/^set -eu/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) e2e_die "unknown option: $1 (see --help)" ;;
 	esac
@@ -51,6 +62,10 @@ case $timeout in '' | *[!0-9]*) e2e_die "--timeout needs a whole number of secon
 if [ -n "$xenstored" ]; then
 	[ -f "$xenstored" ] && [ -x "$xenstored" ] || e2e_die "not an executable file: $xenstored"
 	xenstored=$(cd "$(dirname "$xenstored")" && pwd)/$(basename "$xenstored")
+fi
+if [ -n "$live_update_to" ]; then
+	[ -f "$live_update_to" ] && [ -x "$live_update_to" ] || e2e_die "not an executable file: $live_update_to"
+	live_update_to=$(cd "$(dirname "$live_update_to")" && pwd)/$(basename "$live_update_to")
 fi
 
 started=$(date +%s)
@@ -65,8 +80,9 @@ mkdir -p "$run"
 # Keep the 20 newest runs' logs (an interrupted run also leaves its images).
 ls -1d "$work"/runs/*/ | sort | head -n -20 | while read -r old; do rm -rf "$old"; done
 log=$run/serial.log
-sh "$e2e/lib/build-images.sh" "$work" "$run" "$xenstored" "$xenstored_args" "$guests" "$verbose" || exit 2
+sh "$e2e/lib/build-images.sh" "$work" "$run" "$xenstored" "$xenstored_args" "$guests" "$verbose" "$live_update" "$live_update_to" || exit 2
 e2e_say "xenstored under test: $xenstored"
+[ -z "$live_update_to" ] || e2e_say "live update to: $live_update_to"
 e2e_say "serial log: $log"
 
 # Facts in ../shared/xen-under-qemu.md: no usable KVM here (TCG); SMAP/SMEP
@@ -104,7 +120,7 @@ case $qemu_status in
 124 | 137 | killed) e2e_say "the overall deadline of $timeout s passed: QEMU was killed" ;;
 esac
 
-if sh "$e2e/lib/judge.sh" "$log" "$guests"; then
+if sh "$e2e/lib/judge.sh" "$log" "$guests" "$live_update"; then
 	exit 0
 fi
 e2e_say "serial log kept in $log"

@@ -10,11 +10,11 @@
 // daemon re-creates its connections, watches and transactions.
 //
 // Transactions open across the update: the C daemon 4.17 only lets an
-// update run over them with -F after the timeout, and then drops them, so
-// their next request fails with ENOENT. We write a TRANSACTION_DATA record
-// for each; the new daemon reopens it on the restored tree and fails its
-// commit with EAGAIN, which every xenstore client answers by redoing the
-// transaction (see docs/operations.md).
+// update run over them with -F, and drops them: it writes no
+// TRANSACTION_DATA and ignores such records when reading, so their next
+// request fails with ENOENT. The daemon does the same (it passes no
+// transactions in DaemonState); the codec still reads and writes the
+// records, so a stream from a writer that has them is not refused.
 #pragma once
 
 #include <optional>

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "cxxenstored/connection/transport.h"
 #include "cxxenstored/util/result.h"
@@ -93,6 +94,27 @@ class DomainManager {
   // VIRQ_DOM_EXC: look at every introduced domain's state.
   void check_domains();
 
+  // --- live update ----------------------------------------------------------
+  // What the next daemon process needs to take one domain over.
+  struct Handover {
+    DomId domid = 0;
+    EvtchnPort local_port = 0;  // bound on the hypervisor's handover_fd()
+    std::optional<DomId> target;
+    RingTransport::Unsent unsent;  // replies and events not yet in the ring
+  };
+  // Old process, right before exec: every introduced domain, in domid order.
+  // Unbinds VIRQ_DOM_EXC (the new process binds its own, as the C daemon's
+  // domain_deinit does) and from now on leaves the domains' ports bound
+  // when this object goes away: they belong to the next process.
+  std::vector<Handover> begin_handover();
+  // The exec failed: the ports are ours again and VIRQ_DOM_EXC is rebound.
+  Result<void> cancel_handover();
+  // New process, before start(): takes over a domain the old process had,
+  // on its still bound local port; the ring is mapped again (our own domain
+  // through map_dom0_ring) and served as it is: indices, unread requests and
+  // unread replies stay where they are. EEXIST if already known.
+  Result<void> adopt(DomId domid, EvtchnPort local_port, std::optional<DomId> target);
+
   std::size_t size() const { return domains_.size(); }
   // The local event channel port of an introduced domain (0 if unbound).
   std::optional<EvtchnPort> local_port(DomId domid) const;
@@ -130,6 +152,7 @@ class DomainManager {
   Callbacks callbacks_;
   EvtchnPort virq_port_ = 0;
   std::map<DomId, std::unique_ptr<Domain>> domains_;
+  bool handed_over_ = false;  // ports belong to the next process
 };
 
 }  // namespace cxxenstored::xen

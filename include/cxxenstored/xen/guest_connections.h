@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <map>
 #include <optional>
 
 #include "cxxenstored/connection/connection.h"
@@ -27,6 +28,9 @@ class GuestConnections {
   GuestConnections(const GuestConnections&) = delete;
   GuestConnections& operator=(const GuestConnections&) = delete;
 
+  // The session of the domain's current ring connection, if it has one.
+  std::optional<protocol::SessionId> session_of(DomId domid) const;
+
  private:
   void add_connection(DomId domid, std::shared_ptr<connection::Transport> transport);
   void domain_released(DomId domid, DomainManager::ReleaseCause cause);
@@ -39,6 +43,7 @@ class GuestConnections {
   connection::TraceSink* trace_;
   connection::ConnectionOptions options_;
   std::optional<DomId> priv_domid_;  // -p/--priv-domid: privileged like dom0
+  std::map<DomId, protocol::SessionId> ring_sessions_;
 };
 
 }  // namespace cxxenstored::xen

@@ -49,6 +49,18 @@ class Hypervisor {
   // The domain that hosts us (its ring is the dom0 one above).
   virtual DomId own_domid() const = 0;
 
+  // --- live update ----------------------------------------------------------
+  // The descriptor whose bindings survive exec (GLOBAL_DATA's evtchn_fd:
+  // the new process reopens it and keeps every bound port), or -1 when the
+  // bindings live elsewhere (the simulated backend keeps them in its own
+  // object, which a test hands from one daemon to the next).
+  virtual int handover_fd() const = 0;
+  // Takes over `local_port`, bound to `domid` by the previous daemon on the
+  // handle this one reopened, and re-enables its delivery (an event the old
+  // process took but never handled would otherwise leave it masked). EINVAL
+  // if the port is not such a binding (where the backend can tell).
+  virtual Result<void> adopt_interdomain(DomId domid, EvtchnPort local_port) = 0;
+
   // --- domains --------------------------------------------------------------
   // Every existing domain (ascending domid).
   virtual Result<std::vector<DomainInfo>> list_domains() = 0;

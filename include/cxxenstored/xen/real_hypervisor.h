@@ -21,6 +21,10 @@ class RealHypervisor final : public Hypervisor {
   // opened. `own_domid` is the domain we run in (-m/--master-domid; 0 for a
   // dom0 daemon): its ring is the one behind /proc/xen/xsd_kva.
   static Result<std::unique_ptr<RealHypervisor>> open(DomId own_domid = 0);
+  // Live update (-U): as open(), but the event channel handle is the
+  // descriptor the previous daemon left open across exec
+  // (xenevtchn_fdopen), so every port it bound stays bound here.
+  static Result<std::unique_ptr<RealHypervisor>> adopt(DomId own_domid, int evtchn_fd);
   ~RealHypervisor() override;
 
   Result<EvtchnPort> bind_interdomain(DomId domid, EvtchnPort remote_port) override;
@@ -34,6 +38,8 @@ class RealHypervisor final : public Hypervisor {
   Result<RingMapping> map_dom0_ring() override;
   Result<EvtchnPort> dom0_ring_port() override;
   DomId own_domid() const override { return own_domid_; }
+  int handover_fd() const override;
+  Result<void> adopt_interdomain(DomId domid, EvtchnPort local_port) override;
   Result<std::vector<DomainInfo>> list_domains() override;
   Result<std::optional<DomainInfo>> domain_info(DomId domid) override;
 
@@ -42,6 +48,9 @@ class RealHypervisor final : public Hypervisor {
   struct Handles;
 
  private:
+  // Opens everything but the event channel handle, which evtchn_fd adopts
+  // (or, if negative, opens afresh).
+  static Result<std::unique_ptr<RealHypervisor>> open_with(DomId own_domid, int evtchn_fd);
   RealHypervisor(std::shared_ptr<Handles> handles, DomId own_domid)
       : handles_(std::move(handles)), own_domid_(own_domid) {}
   std::shared_ptr<Handles> handles_;

@@ -66,6 +66,15 @@ class RingTransport final : public connection::Transport,
   // Replaces how the guest is signalled (the event channel was rebound).
   void set_notifier(std::function<void()> notify_peer) { notify_peer_ = std::move(notify_peer); }
 
+  // Live update: the bytes queued for the guest and not yet in its ring, in
+  // order. The first `continuation` of them finish a message whose start
+  // is already in the ring (the stream's partial response length).
+  struct Unsent {
+    std::string bytes;
+    std::size_t continuation = 0;
+  };
+  Unsent unsent_output() const;
+
   // connection::Transport
   void start(Handlers handlers) override;
   void send(std::string bytes) override;

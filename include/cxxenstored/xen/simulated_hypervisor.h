@@ -74,6 +74,8 @@ class SimulatedHypervisor final : public Hypervisor {
   Result<RingMapping> map_dom0_ring() override;
   Result<EvtchnPort> dom0_ring_port() override;
   DomId own_domid() const override { return 0; }
+  int handover_fd() const override { return -1; }
+  Result<void> adopt_interdomain(DomId domid, EvtchnPort local_port) override;
   Result<std::vector<DomainInfo>> list_domains() override;
   Result<std::optional<DomainInfo>> domain_info(DomId domid) override;
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "cxxenstored/xen/event_dispatcher.h"
 #include "cxxenstored/xen/guest_connections.h"
@@ -45,6 +46,31 @@ class XenGuestSupport {
   Result<void> start(bool introduce_own_domain = true);
   // Stops event delivery (shutdown).
   void stop();
+
+  // --- live update (after attach) ---------------------------------------------
+  // One introduced domain as the state stream records it: the ring
+  // connection's domain, the local port (bound on the hypervisor's
+  // handover_fd()), the SET_TARGET target, its connection's session (none
+  // if the connection was dropped) and the replies not yet in its ring.
+  struct RingHandover {
+    DomId domid = 0;
+    EvtchnPort local_port = 0;
+    std::optional<DomId> target;
+    std::optional<protocol::SessionId> session;
+    RingTransport::Unsent unsent;
+  };
+  // Old process, right before exec (see DomainManager::begin_handover).
+  std::vector<RingHandover> begin_handover();
+  // The exec failed: carry on serving.
+  Result<void> cancel_handover();
+  // New process, before start(): serves a domain the old process had on
+  // its still bound port; returns the new connection's session.
+  Result<protocol::SessionId> adopt_ring(DomId domid, EvtchnPort local_port,
+                                         std::optional<DomId> target);
+  // After start() of a new process: domains that died during the update
+  // are noticed now (their VIRQ_DOM_EXC went to nobody), as the C daemon
+  // checks after reading its state.
+  void check_domains() { manager_.check_domains(); }
 
  private:
   boost::asio::io_context& io_;

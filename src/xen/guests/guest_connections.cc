@@ -35,19 +35,28 @@ void GuestConnections::add_connection(DomId domid, std::shared_ptr<connection::T
   protocol::SessionId id = connections_.next_id();
   auto conn = std::make_shared<connection::Connection>(
       id, std::make_unique<SharedTransport>(std::move(transport)), engine_, options_, trace_,
-      [this](protocol::SessionId closed) {
+      [this, domid](protocol::SessionId closed) {
         ops_.unregister_session(closed);
+        auto it = ring_sessions_.find(domid);
+        if (it != ring_sessions_.end() && it->second == closed) ring_sessions_.erase(it);
         // Destroy outside the connection's own callback chain.
         boost::asio::post(io_, [this, closed] { connections_.remove(closed); });
       });
   connections_.add(conn);
   ops_.register_session(domid, id);
+  ring_sessions_[domid] = id;
   // Guests are unprivileged: every permission and quota rule applies. Only
   // dom0 and the -p domain are privileged, as in the C daemon.
   store::Caller caller = store::Caller::guest(domid);
   if (domid == 0 || priv_domid_ == domid) caller.privileged = true;
   caller.target = manager_.target_of(domid);
   conn->start(caller);
+}
+
+std::optional<protocol::SessionId> GuestConnections::session_of(DomId domid) const {
+  auto it = ring_sessions_.find(domid);
+  if (it == ring_sessions_.end()) return std::nullopt;
+  return it->second;
 }
 
 void GuestConnections::domain_released(DomId domid, DomainManager::ReleaseCause cause) {

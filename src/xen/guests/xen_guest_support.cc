@@ -28,4 +28,30 @@ Result<void> XenGuestSupport::start(bool introduce_own_domain) {
 
 void XenGuestSupport::stop() { dispatcher_.stop(); }
 
+std::vector<XenGuestSupport::RingHandover> XenGuestSupport::begin_handover() {
+  std::vector<RingHandover> out;
+  for (auto& domain : manager_.begin_handover()) {
+    RingHandover h;
+    h.domid = domain.domid;
+    h.local_port = domain.local_port;
+    h.target = domain.target;
+    if (guests_) h.session = guests_->session_of(domain.domid);
+    h.unsent = std::move(domain.unsent);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Result<void> XenGuestSupport::cancel_handover() { return manager_.cancel_handover(); }
+
+Result<protocol::SessionId> XenGuestSupport::adopt_ring(DomId domid, EvtchnPort local_port,
+                                                         std::optional<DomId> target) {
+  // Without attach() the new connection would have nowhere to go.
+  if (!guests_) return Error{EINVAL};
+  CXS_TRY(manager_.adopt(domid, local_port, target));
+  auto session = guests_->session_of(domid);
+  if (!session) return Error{EIO};
+  return *session;
+}
+
 }  // namespace cxxenstored::xen

@@ -1,12 +1,15 @@
 #!/bin/sh
 # build-images.sh WORKDIR OUTDIR XENSTORED "XENSTORED_ARGS" "GUESTS" [DUMP]
+#                 [LIVE_UPDATE] [LIVE_UPDATE_TO]
 #
 # Builds the two initramfs images of the test (uncompressed newc cpio: the
 # kernels unpack them faster under emulation than a gzip image):
 #   OUTDIR/guest.cpio  busybox, the xenstore client, guest/init
 #   OUTDIR/dom0.cpio   busybox, the Xen tools, the xenstored under test (as
 #                      /usr/lib/xen-4.17/bin/xenstored, where Debian's init
-#                      script looks for it), the Xen modules, dom0/init, the
+#                      script looks for it), with LIVE_UPDATE_TO the binary
+#                      to live-update to (as /usr/sbin/cxxenstored), the Xen
+#                      modules, dom0/init, the
 #                      guest configurations, the guest kernel and guest.cpio
 # Every dynamically linked program is copied with its ldd closure; Xen's
 # libraries come from WORKDIR/root (fetch-xen.sh), anything else from the host.
@@ -16,7 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 e2e=$(dirname "$here")
 
 work=${1:?WORKDIR} out=${2:?OUTDIR} xenstored=${3:?XENSTORED}
-xenstored_args=${4-} guests=${5:-pv pvh} dump_consoles=${6:-0}
+xenstored_args=${4-} guests=${5:-pv pvh} dump_consoles=${6:-0} live_update=${7:-0}
+live_update_to=${8-}
 root=$work/root
 xbin=$root/usr/lib/xen-$E2E_XEN_VERSION/bin
 libdir=$root/usr/lib/x86_64-linux-gnu
@@ -73,12 +77,19 @@ pack "$g" "$out/guest.cpio"
 # ---- dom0 image
 d=$stage/dom0
 stage_busybox "$d"
-for p in xl xen-init-dom0 xenconsoled; do
+# xenstore-control is a program of its own (the multi-call xenstore client
+# has no "control" mode); live update (--live-update) needs it.
+for p in xl xen-init-dom0 xenconsoled xenstore-control; do
 	copy_program "$d" "$xbin/$p" "/usr/lib/xen-$E2E_XEN_VERSION/bin/$p"
 done
 copy_program "$d" "$xenstored" "/usr/lib/xen-$E2E_XEN_VERSION/bin/xenstored"
+# --live-update-to: the binary the running xenstored is updated to.
+if [ -n "$live_update_to" ]; then
+	[ -f "$live_update_to" ] && [ -x "$live_update_to" ] || e2e_die "live update target not executable: $live_update_to"
+	copy_program "$d" "$live_update_to" /usr/sbin/cxxenstored
+fi
 copy_program "$d" "$root/usr/bin/xenstore" /usr/bin/xenstore
-for c in read write exists list ls rm chmod watch control; do
+for c in read write exists list ls rm chmod watch; do
 	ln -s xenstore "$d/usr/bin/xenstore-$c"
 done
 # glibc loads libgcc_s at run time for pthread_cancel; xl aborts without it.
@@ -101,6 +112,8 @@ cp "$out/guest.cpio" "$d/boot/guest-initrd"
 	printf 'XENSTORED_ARGS=%s\n' "'$xenstored_args'"
 	printf 'E2E_GUESTS=%s\n' "'$guests'"
 	echo "E2E_DUMP_CONSOLES=$dump_consoles"
+	echo "E2E_LIVE_UPDATE=$live_update"
+	[ -z "$live_update_to" ] || echo "E2E_LIVE_UPDATE_TO=/usr/sbin/cxxenstored"
 } >"$d/etc/e2e.conf"
 install -m 755 "$e2e/dom0/init" "$d/init"
 pack "$d" "$out/dom0.cpio"

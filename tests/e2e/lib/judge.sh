@@ -1,5 +1,5 @@
 #!/bin/sh
-# judge.sh SERIAL_LOG "GUESTS"
+# judge.sh SERIAL_LOG "GUESTS" [LIVE_UPDATE (0|1)]
 #
 # Decides a run from the serial console log alone. Passes (exit 0) only when
 # every expected "E2E-MARK: <step>" line is present, in order, no "E2E-FAIL"
@@ -7,13 +7,16 @@
 # missing or failed and exits 1.
 set -eu
 
-log=${1:?SERIAL_LOG} guests=${2:-pv pvh}
+log=${1:?SERIAL_LOG} guests=${2:-pv pvh} live_update=${3:-0}
 
 expected="dom0-init modules xenfs xenstored-started xenstored-socket
 xenstored-answers xen-init-dom0 dom0-ring xenconsoled xl-list"
 for kind in $guests; do
-	for s in created guest-wrote console shutdown-sent gone release-domain \
-		home-removed xenstored-answers; do
+	steps="created guest-wrote console"
+	# --live-update: xenstored replaced while the guest runs, then the
+	# guest's old watch, a read and a write over its ring.
+	[ "$live_update" = 1 ] && steps="$steps live-update guest-after-update"
+	for s in $steps shutdown-sent gone release-domain home-removed xenstored-answers; do
 		expected="$expected $kind-$s"
 	done
 done

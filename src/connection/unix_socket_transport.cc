@@ -112,6 +112,7 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(in_flight_));
     if (!queue_.empty()) {
       write_front();
+      if (handlers_.on_progress) handlers_.on_progress();
     } else if (handlers_.on_drained) {
       handlers_.on_drained();
     }

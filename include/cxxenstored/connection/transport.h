@@ -12,6 +12,11 @@
 
 namespace cxxenstored::connection {
 
+// What carries the bytes: a unix socket (dom0 tools) or a guest's ring.
+// Metrics are split by it, and the C daemon charges outstanding requests
+// only to ring connections.
+enum class TransportKind { kSocket, kRing };
+
 // Why a transport stopped.
 enum class CloseReason {
   kPeerClosed,     // orderly EOF / guest went away
@@ -28,6 +33,10 @@ class Transport {
     // Every queued byte has been handed to the peer (lets the connection
     // resume work it paused because its output was full).
     std::function<void()> on_drained;
+    // Some queued bytes, not all, have been handed to the peer (optional:
+    // without it the connection learns of progress at on_drained, so
+    // replies already delivered still count as outstanding until then).
+    std::function<void()> on_progress;
     // The transport is finished; no further callbacks follow.
     std::function<void(CloseReason)> on_closed;
   };
@@ -50,6 +59,11 @@ class Transport {
   virtual std::string describe() const = 0;
   // The socket descriptor, or -1 (rings).
   virtual int native_fd() const { return -1; }
+  // Transports without a descriptor are rings (RingTransport and the
+  // SharedTransport wrapping it do not override this).
+  virtual TransportKind kind() const {
+    return native_fd() >= 0 ? TransportKind::kSocket : TransportKind::kRing;
+  }
 };
 
 }  // namespace cxxenstored::connection

@@ -24,6 +24,7 @@ class UnixSocketTransport final : public Transport {
   void close() override;
   std::string describe() const override;
   int native_fd() const override;
+  TransportKind kind() const override { return TransportKind::kSocket; }
 
  private:
   class Impl;

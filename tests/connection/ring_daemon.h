@@ -1,0 +1,119 @@
+// The daemon's parts as Daemon wires them with a hypervisor (store, engine,
+// ConnectionSet, XenGuestSupport over a SimulatedHypervisor) on their own
+// io_context thread, with the connection options the daemon passes: live
+// limits, a clock and metrics. The clock is a ManualClock, moved by the test
+// (on the io thread) instead of waiting for real timeouts.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "cxxenstored/connection/connection_set.h"
+#include "cxxenstored/connection/manual_clock.h"
+#include "cxxenstored/observability/metrics.h"
+#include "cxxenstored/protocol/control.h"
+#include "cxxenstored/protocol/engine.h"
+#include "cxxenstored/store/store.h"
+#include "cxxenstored/watch/registry.h"
+#include "cxxenstored/xen/simulated_guest.h"
+#include "cxxenstored/xen/simulated_hypervisor.h"
+#include "cxxenstored/xen/xen_guest_support.h"
+
+namespace cxxenstored::connection::testing {
+
+class RingDaemon {
+ public:
+  explicit RingDaemon(protocol::Limits limits = {}) : limits_(limits) {
+    auto hv = std::move(xen::SimulatedHypervisor::create().value());
+    hv_ = hv.get();
+    xen_.emplace(io_, std::move(hv));
+    engine_.emplace(store_, watches_, xen_->ops(), control_, limits_, connections_);
+    ConnectionOptions options;
+    options.limits = &limits_;
+    options.clock = &clock_;
+    options.metrics = &metrics_;
+    xen_->attach(*engine_, connections_, nullptr, options);
+    thread_ = std::thread([this] { io_.run(); });
+    run([this] {
+      EXPECT_TRUE(xen_->start(true).ok());
+      return 0;
+    });
+  }
+  ~RingDaemon() {
+    run([this] {
+      connections_.close_all();
+      xen_->stop();
+      return 0;
+    });
+    work_.reset();
+    thread_.join();
+    engine_.reset();
+    xen_.reset();
+  }
+  RingDaemon(const RingDaemon&) = delete;
+  RingDaemon& operator=(const RingDaemon&) = delete;
+
+  // Runs f on the daemon's thread and returns its result.
+  template <class F>
+  auto run(F f) -> decltype(f()) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto result = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+
+  // Moves the daemon's clock (alarms fire on the daemon's thread).
+  void advance(std::chrono::nanoseconds by) {
+    run([this, by] {
+      clock_.advance(by);
+      return 0;
+    });
+  }
+
+  // The connection serving domid's ring (call on the daemon's thread).
+  std::shared_ptr<Connection> connection_of(xen::DomId domid) {
+    for (const auto& [id, conn] : connections_.all()) {
+      const store::Caller* caller = engine_->caller(id);
+      if (caller && caller->domain == domid && conn->kind() == TransportKind::kRing) return conn;
+    }
+    return nullptr;
+  }
+
+  ConnectionSet& connections() { return connections_; }
+  observability::Metrics& metrics() { return metrics_; }
+  store::Store& store() { return store_; }
+
+  xen::SimulatedGuest dom0() {
+    return std::move(xen::SimulatedGuest::attach(hv_->endpoint(0).value()).value());
+  }
+  // A running domain, not yet introduced.
+  xen::SimulatedGuest create(xen::DomId domid) {
+    return std::move(xen::SimulatedGuest::attach(hv_->create_domain(domid).value()).value());
+  }
+
+ private:
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      io_.get_executor()};
+  xen::SimulatedHypervisor* hv_ = nullptr;  // owned by xen_
+  ManualClock clock_;
+  observability::Metrics metrics_;
+  store::Store store_;
+  watch::Registry watches_;
+  protocol::ControlRegistry control_;
+  protocol::Limits limits_;
+  ConnectionSet connections_;
+  std::optional<xen::XenGuestSupport> xen_;
+  std::optional<protocol::Engine> engine_;
+  std::thread thread_;
+};
+
+}  // namespace cxxenstored::connection::testing

@@ -11,7 +11,8 @@
 #      against Debian's C xenstored), differential tests;
 #   3. ASan+UBSan build (clang 14, build-asan/, with the fuzz targets) + ctest;
 #   4. the end-to-end test: real Xen 4.17 under QEMU with cxxenstored as
-#      dom0's xenstored (tests/e2e/run.sh).
+#      dom0's xenstored, live-updated while the guests run
+#      (tests/e2e/run.sh --live-update).
 #
 # Ends with the line "N passed, M failed, K skipped" (ctest tests plus the
 # e2e run; a failed build or setup step counts as one failure) and exits
@@ -144,8 +145,8 @@ fi
 if [ $e2e -eq 1 ]; then
 	if [ -x "$repo/tests/e2e/run.sh" ] || [ -f "$repo/tests/e2e/run.sh" ]; then
 		if daemon=$("$repo/scripts/daemon-path.sh" "$build_dir" 2>/dev/null); then
-			phase "end-to-end test: real Xen under QEMU, cxxenstored in dom0"
-			e2e_args=(--xenstored "$daemon")
+			phase "end-to-end test: real Xen under QEMU, cxxenstored in dom0, live-updated under running guests"
+			e2e_args=(--xenstored "$daemon" --live-update)
 			label="e2e (cxxenstored)"
 		else
 			# Until the daemon exists the run still proves the harness.

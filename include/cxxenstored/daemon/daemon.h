@@ -9,9 +9,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include "cxxenstored/connection/clock.h"
 #include "cxxenstored/connection/connection_set.h"
 #include "cxxenstored/daemon/options.h"
 #include "cxxenstored/daemon/trace_file.h"
+#include "cxxenstored/liveupdate/daemon_bridge.h"
 #include "cxxenstored/liveupdate/migration_state.h"
 #include "cxxenstored/liveupdate/session.h"
 #include "cxxenstored/observability/metrics.h"
@@ -57,9 +59,22 @@ class Daemon {
   // Installs the hypervisor's domain operations in place of the
   // no-hypervisor ones.
   void use_domain_ops(std::unique_ptr<protocol::DomainOps> domains);
+  // -U with a hypervisor, before restore(): the backend whose event channel
+  // handle the previous daemon left open; restore() then takes over the
+  // guests' rings on their bound ports and starts serving them.
+  Result<void> adopt_guests(std::unique_ptr<xen::Hypervisor> hypervisor,
+                            std::optional<unsigned> priv_domid);
   // -U: takes over what the previous daemon saved (store, listening socket,
-  // socket clients with their watches, unsent output and unprocessed input).
+  // socket clients and guest rings with their watches, unsent output and
+  // unprocessed input).
   Result<void> restore(const liveupdate::MigrationState& state);
+
+  // Live update, old process, right before exec: every connection as the
+  // stream records it (sockets by descriptor, rings by domain and bound
+  // port). Unbinds VIRQ_DOM_EXC and hands the guests' ports to the next
+  // process; cancel_handover() takes them back if the exec failed.
+  liveupdate::DaemonState begin_handover();
+  void cancel_handover();
 
   protocol::Engine& engine() { return engine_; }
   connection::ConnectionSet& connections() { return connections_; }
@@ -67,10 +82,21 @@ class Daemon {
 
  private:
   void run_live_update(liveupdate::ExecPlan plan, int attempts_left);
+  // What every connection, socket or ring, is built with: the live limits,
+  // the clock and the metrics.
+  connection::ConnectionOptions connection_options();
+  void install_guest_support(std::unique_ptr<xen::Hypervisor> hypervisor,
+                             std::optional<unsigned> priv_domid);
+  std::vector<liveupdate::WatchSnapshot> watches_for_handover(protocol::SessionId id);
+  void restore_watches(protocol::SessionId id, unsigned domid,
+                       std::vector<liveupdate::WatchSnapshot> watches);
+  void restore_ring(liveupdate::ConnectionSnapshot& c);
   using Acceptor = boost::asio::local::stream_protocol::acceptor;
   void accept_next(Acceptor& acceptor);
 
   boost::asio::io_context& io_;
+  // Time for connections (request latency, the watch-event timeout).
+  connection::SteadyClock clock_;
   protocol::Limits limits_;
   store::Store store_;
   watch::Registry watches_;
@@ -82,11 +108,13 @@ class Daemon {
   std::unique_ptr<protocol::DomainOps> hypervisor_domains_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   std::string bound_path_;  // removed again on exit
+  std::string handed_over_path_;  // bound_path_ while a handover is under way
   liveupdate::LiveUpdateSession lu_session_;
   observability::Metrics metrics_;
   boost::asio::steady_timer lu_timer_;
   // Declared last: destroyed first, while the engine it feeds still exists.
   std::unique_ptr<xen::XenGuestSupport> xen_;
+  bool adopting_guests_ = false;  // adopt_guests() done, restore() starts them
 };
 
 }  // namespace cxxenstored::daemon

@@ -56,7 +56,8 @@ Daemon::Daemon(asio::io_context& io, const Options& options, std::vector<std::st
             }
             return trace_.reopen();
           },
-          [this](std::string_view file) -> Result<void> { return trace_.open(std::string(file)); }});
+          [this](std::string_view file) -> Result<void> { return trace_.open(std::string(file)); },
+          [this](store::DomainId domain) { return connections_.outstanding_of(domain); }});
   liveupdate::register_liveupdate_controls(
       control_,
       liveupdate::LiveUpdateControlEnvironment{

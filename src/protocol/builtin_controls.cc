@@ -148,14 +148,15 @@ void register_builtin_controls(ControlRegistry& registry, ControlEnvironment env
                  if (req.args[0] == "set") return set_quota(table, req);
                  auto domain = static_cast<store::DomainId>(static_cast<unsigned>(c_atoi(req.args[0])));
                  if (!shared->engine.domains().is_introduced(domain)) return Error{ENOENT};
+                 const std::size_t outstanding = shared->outstanding_of ? shared->outstanding_of(domain) : 0;
                  char text[256];
                  std::snprintf(text, sizeof text,
-                               "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8d\n"
+                               "Domain %u:\n%-16s: %8lld\n%-16s: %8zu\n%-16s: %8zu\n%-16s: %8zu\n"
                                "%-16s: %8lld\n",
                                domain, "nodes",
                                static_cast<long long>(shared->store.usage().nodes(domain)),
                                "watches", shared->engine.watches_of_domain(domain), "transactions",
-                               shared->engine.transactions_of_domain(domain), "outstanding", 0,
+                               shared->engine.transactions_of_domain(domain), "outstanding", outstanding,
                                "memory", static_cast<long long>(shared->store.usage().memory(domain)));
                  return std::string(text);
                });

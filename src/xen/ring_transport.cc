@@ -181,6 +181,11 @@ bool RingTransport::flush_output(bool& moved) {
   if (output_.empty() && handlers_.on_drained) {
     handlers_.on_drained();
     if (state_ != State::kOpen) return false;
+  } else if (moved && !output_.empty() && handlers_.on_progress) {
+    // Whole replies left the ring's way without draining the queue: the
+    // connection counts them (outstanding requests) as the guest reads.
+    handlers_.on_progress();
+    if (state_ != State::kOpen) return false;
   }
   return true;
 }

@@ -19,6 +19,7 @@
 #include "cxxenstored/connection/connection_set.h"
 #include "cxxenstored/connection/manual_clock.h"
 #include "cxxenstored/observability/metrics.h"
+#include "cxxenstored/protocol/builtin_controls.h"
 #include "cxxenstored/protocol/control.h"
 #include "cxxenstored/protocol/engine.h"
 #include "cxxenstored/store/store.h"
@@ -36,6 +37,13 @@ class RingDaemon {
     hv_ = hv.get();
     xen_.emplace(io_, std::move(hv));
     engine_.emplace(store_, watches_, xen_->ops(), control_, limits_, connections_);
+    // "quota <domid>" as the daemon registers it, outstanding count included.
+    protocol::register_builtin_controls(
+        control_, protocol::ControlEnvironment{
+                      store_, limits_, *engine_, [](std::string_view) {},
+                      [](bool) -> Result<void> { return {}; },
+                      [](std::string_view) -> Result<void> { return {}; },
+                      [this](store::DomainId domain) { return connections_.outstanding_of(domain); }});
     ConnectionOptions options;
     options.limits = &limits_;
     options.clock = &clock_;

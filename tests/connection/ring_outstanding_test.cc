@@ -97,16 +97,17 @@ TEST(RingOutstanding, GuestPipeliningWithoutReadingIsHeldAtTheQuota) {
   })) << "the daemon never stopped reading";
   EXPECT_FALSE(unsent.empty()) << "the guest could write everything: nothing held it";
   EXPECT_EQ(d.run([&] { return d.connections().outstanding_of(3); }), 20u);
-  // Processed: in the C daemon exactly the replies that fit the ring (19
-  // bytes each, the last one partly) plus the 20 waiting behind it. Here
-  // the ring transport reports only complete drains (no on_progress), so
-  // replies that reached the ring in a partial flush may still count: at
-  // most that many, at least the quota.
+  // Processed: as in the C daemon, exactly the replies that fit the ring
+  // whole (19 bytes each) plus the 20 outstanding behind them (the reply
+  // only partly in the ring is one of those 20): the ring transport reports
+  // every reply that left it, not only complete drains.
   const std::size_t reply_size = WireMessage{XS_WRITE, 1, 0, kOk}.encode().size();
   const std::size_t in_ring = XENSTORE_RING_SIZE / reply_size;
   const std::size_t processed = children(dom0, "/local/domain/3");
-  EXPECT_LE(processed, in_ring + 20);
-  EXPECT_GE(processed, 20u);
+  EXPECT_EQ(processed, in_ring + 20);
+  // xenstore-control's "quota <domid>" shows the count.
+  const std::string quota = ask(dom0, XS_CONTROL, "quota\0" "3\0"s);
+  EXPECT_NE(quota.find("outstanding     :       20\n"), std::string::npos) << quota;
   // Still held a moment later, and dom0 and other guests are served.
   EXPECT_EQ(ask(other, XS_WRITE, "/local/domain/4/x"s + '\0' + "y"), kOk);
   EXPECT_EQ(ask(dom0, XS_WRITE, "/dom0-served"s + '\0' + "y"), kOk);

@@ -20,7 +20,6 @@
 #include "cxxenstored/protocol/limits.h"
 #include "cxxenstored/store/store.h"
 #include "cxxenstored/watch/registry.h"
-#include "pending.h"
 
 namespace cxxenstored::hostile {
 

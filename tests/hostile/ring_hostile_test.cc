@@ -24,7 +24,6 @@
 #include "cxxenstored/xen/simulated_hypervisor.h"
 #include "cxxenstored/xen/xen_guest_support.h"
 #include "guest_daemon.h"
-#include "pending.h"
 
 namespace cxxenstored::hostile {
 namespace {

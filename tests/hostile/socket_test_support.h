@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 
-#include "pending.h"
 #include "support/daemon_under_test.h"
 #include "wire_client.h"
 

@@ -24,6 +24,9 @@ struct ControlEnvironment {
   std::function<Result<void>(bool on)> set_trace;
   // "logfile <file>": traces to another file from now on.
   std::function<Result<void>(std::string_view file)> set_trace_file;
+  // "quota <domid>": the domain's requests still outstanding (the
+  // connection layer counts them); none when not given.
+  std::function<std::size_t(store::DomainId)> outstanding_of = {};
 };
 
 void register_builtin_controls(ControlRegistry& registry, ControlEnvironment env);

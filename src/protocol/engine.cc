@@ -402,15 +402,10 @@ Result<Message> Engine::do_directory(Request& r) {
   if (!arg) return Error{EINVAL};
   auto path = canonical(r, *arg);
   if (!path) return path.error();
-  auto children = store_.directory(r.caller(), *path, r.tx);
-  if (!children) return children.error();
-  std::string listing;
-  for (const std::string& name : *children) {
-    listing += name;
-    listing.push_back('\0');
-  }
-  if (listing.size() > kPayloadMax) return Error{E2BIG};
-  return make_reply(r.message.header, XS_DIRECTORY, std::move(listing));
+  auto listing = store_.listing(r.caller(), *path, r.tx);
+  if (!listing) return listing.error();
+  if (listing->size() > kPayloadMax) return Error{E2BIG};
+  return make_reply(r.message.header, XS_DIRECTORY, std::move(listing).value());
 }
 
 Result<Message> Engine::do_directory_part(Request& r) {
@@ -421,16 +416,11 @@ Result<Message> Engine::do_directory_part(Request& r) {
   auto strings = leading_strings(r.payload(), 2);
   auto path = canonical(r, strings[0]);
   if (!path) return path.error();
-  auto children = store_.directory(r.caller(), *path, r.tx);
-  if (!children) return children.error();
+  auto listing = store_.listing(r.caller(), *path, r.tx);
+  if (!listing) return listing.error();
   auto generation = store_.children_generation(r.caller(), *path, r.tx);
   if (!generation) return generation.error();
-
-  std::string list;
-  for (const std::string& name : *children) {
-    list += name;
-    list.push_back('\0');
-  }
+  const std::string& list = *listing;
   auto offset = static_cast<std::size_t>(static_cast<unsigned>(c_atoi(strings[1])));
   char gen[24];
   int gen_len = std::snprintf(gen, sizeof gen, "%" PRIx64, *generation);

@@ -134,6 +134,47 @@ NodePtr ChildMap::find(std::string_view name) const {
   return e ? e->child : nullptr;
 }
 
+const Node* ChildMap::find_ptr(std::string_view name) const {
+  if (!rep_) return nullptr;
+  if (rep_->small()) {
+    for (const NodePtr& child : rep_->slots) {
+      if (child->name() == name) return child.get();
+    }
+    return nullptr;
+  }
+  const Entry* e = find_entry(rep_->tree.get(), name);
+  return e ? e->child.get() : nullptr;
+}
+
+bool ChildMap::try_replace_in_place(NodePtr& child) {
+  if (!rep_ || rep_->use_count() != 1) return false;
+  // Unshared (checked above and on every entry below): the const of the
+  // persistent form protects other versions, and there are none.
+  Rep* rep = const_cast<Rep*>(rep_.get());
+  const std::string_view name = child->name();
+  if (rep->small()) {
+    for (NodePtr& slot : rep->slots) {
+      if (slot->name() == name) {
+        slot = std::move(child);
+        return true;
+      }
+    }
+    return false;
+  }
+  const Entry* e = rep->tree.get();
+  while (e && e->use_count() == 1) {
+    const int cmp = std::string_view(e->child->name()).compare(name);
+    if (cmp == 0) {
+      const_cast<Entry*>(e)->child = std::move(child);
+      // The cached order holds the old child; the listing (names) holds.
+      rep->ordered_cache.clear();
+      return true;
+    }
+    e = cmp > 0 ? e->left.get() : e->right.get();
+  }
+  return false;
+}
+
 ChildMap ChildMap::with(NodePtr child) const {
   auto rep = boost::intrusive_ptr<Rep>(new Rep);
   const std::uint32_t added_bytes = static_cast<std::uint32_t>(child->name().size() + 1);
@@ -187,6 +228,21 @@ ChildMap ChildMap::without(std::string_view name) const {
 std::vector<NodePtr> ChildMap::in_creation_order() const {
   if (!rep_) return {};
   return ordered();
+}
+
+const std::string& ChildMap::listing() const {
+  static const std::string kEmpty;
+  if (!rep_) return kEmpty;
+  std::string& cache = rep_->listing_cache;
+  if (cache.empty()) {
+    const std::vector<NodePtr>& children = ordered();
+    cache.reserve(rep_->name_bytes);
+    for (const NodePtr& child : children) {
+      cache.append(child->name());
+      cache.push_back('\0');
+    }
+  }
+  return cache;
 }
 
 const std::vector<NodePtr>& ChildMap::ordered() const {

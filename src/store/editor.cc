@@ -6,14 +6,30 @@
 
 namespace cxxenstored::store {
 
-// The nodes along a path, root first, as far as they exist.
-struct Editor::Lookup {
-  std::vector<NodePtr> chain;
-  bool found = false;
-  const NodePtr& target() const { return chain.back(); }
-};
-
 namespace {
+
+// The ancestors of a node on the way down from the root, without a heap
+// allocation for paths up to kInline components.
+class AncestorChain {
+ public:
+  void push_back(const Node* node) {
+    if (size_ < kInline) {
+      inline_[size_] = node;
+    } else {
+      overflow_.push_back(node);
+    }
+    ++size_;
+  }
+  std::size_t size() const { return size_; }
+  const Node* back() const { return (*this)[size_ - 1]; }
+  const Node* operator[](std::size_t i) const { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
+
+ private:
+  static constexpr std::size_t kInline = 16;
+  const Node* inline_[kInline] = {};
+  std::vector<const Node*> overflow_;
+  std::size_t size_ = 0;
+};
 
 // Counts the nodes and bytes of a subtree per owner, to un-charge a
 // removal. path_length is the subtree root's.
@@ -68,26 +84,13 @@ Editor::Editor(NodePtr root, StampSource& stamps, const Quotas& quotas, const Us
     : root_(std::move(root)), stamps_(stamps), quotas_(quotas), live_usage_(live_usage),
       observer_(observer) {}
 
-Editor::Lookup Editor::find(std::string_view path) const {
-  Lookup lookup;
-  lookup.chain.push_back(root_);
-  PathComponents components(path);
-  std::string_view name;
-  while (components.next(&name)) {
-    NodePtr child = lookup.chain.back()->child(name);
-    if (!child) return lookup;
-    lookup.chain.push_back(std::move(child));
-  }
-  lookup.found = true;
-  return lookup;
-}
-
 NodePtr lookup_node(const NodePtr& root, std::string_view path) {
-  NodePtr node = root;
+  // Raw pointers on the way down: one reference count change, at the end.
+  const Node* node = root.get();
   PathComponents components(path);
   std::string_view name;
-  while (node && components.next(&name)) node = node->child(name);
-  return node;
+  while (node && components.next(&name)) node = node->children().find_ptr(name);
+  return NodePtr(node);
 }
 
 void Editor::observe(std::string_view path, Aspect aspect, const Node* node) {
@@ -147,6 +150,14 @@ Result<std::vector<std::string>> Editor::directory(const Caller& caller, std::st
   return names;
 }
 
+Result<std::string> Editor::listing(const Caller& caller, std::string_view path) {
+  auto node = get_checked(caller, path, kAccessRead, Aspect::kChildren);
+  if (!node) return node.error();
+  std::string names;
+  (*node)->children().append_listing(names);
+  return names;
+}
+
 Result<std::uint64_t> Editor::children_generation(const Caller& caller, std::string_view path) {
   auto node = get_checked(caller, path, kAccessRead, Aspect::kChildren);
   if (!node) return node.error();
@@ -166,18 +177,43 @@ Result<Permissions> Editor::get_perms(const Caller& caller, std::string_view pat
 }
 
 void Editor::replace(std::string_view path, NodePtr node) {
-  Lookup lookup = find(parent_path(path));
-  // Rebuild upwards: every ancestor gets a copy pointing at the new child.
-  // Replacing an existing child keeps the ancestors' stamps; adding one
-  // (when node is new under the deepest ancestor) changes its children stamp.
   if (path == "/") {
     root_ = std::move(node);
     return;
   }
+  // The ancestors, root first, held as raw pointers: a reference held here
+  // would make every one of them look shared.
+  AncestorChain chain;
+  chain.push_back(root_.get());
+  PathComponents components(parent_path(path));
+  std::string_view name;
+  while (components.next(&name)) chain.push_back(chain.back()->children().find_ptr(name));
+  // How many of them, from the root down, no one but this editor can reach:
+  // the root held only by this editor, each further node only by its
+  // parent. A transaction's tree after its first write, and a commit's
+  // replay after its first operation, are like that; the live tree and every
+  // snapshot are not (the store, the transaction and the editor share them).
+  std::size_t unshared = 0;
+  if (root_->use_count() == 1) {
+    unshared = 1;
+    while (unshared < chain.size() && chain[unshared]->use_count() == 1) ++unshared;
+  }
+  // Rebuild upwards: each shared ancestor gets a copy pointing at the new
+  // child. Replacing an existing child keeps the ancestors' stamps; adding
+  // one (when node is new under the deepest ancestor) changes its children
+  // stamp.
   const std::uint64_t stamp = stamps_.next();
   NodePtr current = std::move(node);
-  for (std::size_t i = lookup.chain.size(); i-- > 0;) {
-    current = lookup.chain[i]->with_child(std::move(current), stamp);
+  std::size_t i = chain.size();
+  for (; i > unshared; --i) current = chain[i - 1]->with_child(std::move(current), stamp);
+  // An unshared ancestor takes its new child in place, and the nodes above
+  // it stay as they are; only adding a name (a bigger node, new stamps) still
+  // copies it, for its own parent to take in place.
+  for (; i > 0; --i) {
+    // Unshared, as counted above: no other version of the tree refers to it.
+    Node* owner = const_cast<Node*>(chain[i - 1]);
+    if (owner->replace_child_in_place(current)) return;
+    current = owner->with_child(std::move(current), stamp);
   }
   root_ = std::move(current);
 }

@@ -50,9 +50,28 @@ NodePtr NodeChildren::find(std::string_view name) const {
   return nullptr;
 }
 
+const Node* NodeChildren::find_ptr(std::string_view name) const {
+  if (map_) return map_->find_ptr(name);
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (slots_[i]->name() == name) return slots_[i].get();
+  }
+  return nullptr;
+}
+
 std::vector<NodePtr> NodeChildren::in_creation_order() const {
   if (map_) return map_->in_creation_order();
   return std::vector<NodePtr>(slots_, slots_ + count_);
+}
+
+void NodeChildren::append_listing(std::string& out) const {
+  if (map_) {
+    out.append(map_->listing());
+    return;
+  }
+  for (std::size_t i = 0; i < count_; ++i) {
+    out.append(slots_[i]->name());
+    out.push_back('\0');
+  }
 }
 
 ChildMap NodeChildren::to_map() const {
@@ -93,28 +112,6 @@ Node::~Node() {
     std::destroy_n(slots(), child_slots_);
   }
 }
-
-std::size_t Node::tail_stamp_count() const { return popcount3(stamp_layout_); }
-
-std::size_t Node::child_area_bytes() const {
-  return child_slots_ == kMapChildren ? sizeof(ChildMap) : child_slots_ * sizeof(NodePtr);
-}
-
-const std::uint64_t* Node::tail_stamps() const {
-  return reinterpret_cast<const std::uint64_t*>(this + 1);
-}
-std::uint64_t* Node::tail_stamps() { return reinterpret_cast<std::uint64_t*>(this + 1); }
-
-const NodePtr* Node::slots() const {
-  return reinterpret_cast<const NodePtr*>(tail_stamps() + tail_stamp_count());
-}
-NodePtr* Node::slots() { return reinterpret_cast<NodePtr*>(tail_stamps() + tail_stamp_count()); }
-
-const ChildMap* Node::map() const { return reinterpret_cast<const ChildMap*>(slots()); }
-ChildMap* Node::map() { return reinterpret_cast<ChildMap*>(slots()); }
-
-const char* Node::chars() const { return reinterpret_cast<const char*>(slots()) + child_area_bytes(); }
-char* Node::chars() { return reinterpret_cast<char*>(slots()) + child_area_bytes(); }
 
 std::size_t Node::allocation_bytes(std::size_t tail_stamps, std::size_t child_bytes,
                                    std::size_t name_size, std::size_t value_size) {
@@ -223,6 +220,27 @@ NodePtr Node::with_child(NodePtr child, std::uint64_t stamp) const {
   ChildMap after = before.with(std::move(child));
   if (after.size() != before.size()) s.children = stamp;
   return make_from(name(), value(), perms_, s, after);
+}
+
+bool Node::replace_child_in_place(NodePtr& child) {
+  if (child_slots_ == kMapChildren) {
+    ChildMap& children = *map();
+    if (children.try_replace_in_place(child)) return true;
+    if (!children.find_ptr(child->name())) return false;
+    // The map is shared with other versions: a new one (same names, same
+    // size), but this node and its ancestors stay as they are.
+    children = children.with(std::move(child));
+    return true;
+  }
+  NodePtr* begin = slots();
+  NodePtr* end = begin + child_slots_;
+  for (NodePtr* slot = begin; slot != end; ++slot) {
+    if ((*slot)->name() == child->name()) {
+      *slot = std::move(child);
+      return true;
+    }
+  }
+  return false;
 }
 
 NodePtr Node::without_child(std::string_view name, std::uint64_t stamp) const {

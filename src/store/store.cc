@@ -63,6 +63,11 @@ Result<std::vector<std::string>> Store::directory(const Caller& caller, std::str
   return live_editor().directory(caller, path);
 }
 
+Result<std::string> Store::listing(const Caller& caller, std::string_view path, Transaction* tx) {
+  if (tx) return tx->listing(caller, path);
+  return live_editor().listing(caller, path);
+}
+
 Result<std::uint64_t> Store::children_generation(const Caller& caller, std::string_view path,
                                                  Transaction* tx) {
   if (tx) return tx->children_generation(caller, path);

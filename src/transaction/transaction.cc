@@ -159,6 +159,10 @@ Result<std::vector<std::string>> Transaction::directory(const Caller& caller, st
   return accessing(path, [&] { return guarded(caller, [&] { return editor_.directory(caller, path); }); });
 }
 
+Result<std::string> Transaction::listing(const Caller& caller, std::string_view path) {
+  return accessing(path, [&] { return guarded(caller, [&] { return editor_.listing(caller, path); }); });
+}
+
 Result<std::uint64_t> Transaction::children_generation(const Caller& caller, std::string_view path) {
   return accessing(path, [&] { return guarded(caller, [&] { return editor_.children_generation(caller, path); }); });
 }

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,6 +36,15 @@ class ChildMap {
 
   // The child with this name, or null.
   NodePtr find(std::string_view name) const;
+  // The same without touching reference counts (path walks).
+  const Node* find_ptr(std::string_view name) const;
+
+  // Puts child in place of the entry of the same name without copying, when
+  // this map is the only holder of its representation and of every entry on
+  // the way to that name, so that no other map can see the change (see
+  // Editor::replace). False, with nothing changed, otherwise or when no
+  // entry has that name. The names, and so the listing, stay the same.
+  bool try_replace_in_place(NodePtr& child);
 
   // A map where child replaces the entry of the same name (keeping its place
   // in creation order) or is added as the newest entry.
@@ -44,6 +54,10 @@ class ChildMap {
 
   // Children, oldest first.
   std::vector<NodePtr> in_creation_order() const;
+  // The child names oldest first, each followed by a NUL: a DIRECTORY
+  // reply's payload. Large maps compute it once (the map never changes), so
+  // listing /local/domain again is one copy, not a walk of the tree.
+  const std::string& listing() const;
   // Visits children oldest first without copying them.
   template <class F>
   void for_each_in_creation_order(F&& visit) const {
@@ -82,6 +96,8 @@ class ChildMap {
     // listing. The map never changes, so neither does this; a new map (any
     // update) starts without it. Only listed directories pay for it.
     mutable std::vector<NodePtr> ordered_cache;
+    // Likewise the NUL-separated names (listing()), on the first DIRECTORY.
+    mutable std::string listing_cache;
     bool small() const { return !tree; }
   };
   using RepPtr = boost::intrusive_ptr<const Rep>;

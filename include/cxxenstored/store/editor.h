@@ -98,6 +98,8 @@ class Editor {
   Result<std::string> read(const Caller& caller, std::string_view path);
   // Child names, oldest first.
   Result<std::vector<std::string>> directory(const Caller& caller, std::string_view path);
+  // The same names as one string, each followed by a NUL (the wire form).
+  Result<std::string> listing(const Caller& caller, std::string_view path);
   // The node's children stamp, which DIRECTORY_PART reports as generation.
   Result<std::uint64_t> children_generation(const Caller& caller, std::string_view path);
   Result<Permissions> get_perms(const Caller& caller, std::string_view path);
@@ -128,8 +130,6 @@ class Editor {
   }
 
  private:
-  struct Lookup;
-  Lookup find(std::string_view path) const;
   Result<NodePtr> get_checked(const Caller& caller, std::string_view path, std::uint8_t wanted,
                               Aspect aspect);
   Error error_from_ancestors(const Caller& caller, std::string_view path, std::uint8_t wanted,
@@ -155,6 +155,8 @@ class Editor {
     return error;
   }
   // Replaces the node at path (which must exist, as must every ancestor).
+  // Nodes only this editor can reach are changed in place rather than
+  // copied (a transaction's own tree after its first write).
   void replace(std::string_view path, NodePtr node);
   std::int64_t owned_nodes(DomainId domain) const;
 

@@ -49,8 +49,13 @@ class NodeChildren {
   std::size_t name_bytes() const;
   // The child with this name, or null.
   NodePtr find(std::string_view name) const;
+  // The same without touching reference counts (path walks).
+  const Node* find_ptr(std::string_view name) const;
   // Children, oldest first.
   std::vector<NodePtr> in_creation_order() const;
+  // Appends the names oldest first, each followed by a NUL (a DIRECTORY
+  // reply's payload).
+  void append_listing(std::string& out) const;
   // Visits children oldest first without copying them.
   template <class F>
   void for_each_in_creation_order(F&& visit) const;
@@ -103,6 +108,14 @@ class Node : public boost::intrusive_ref_counter<Node, boost::thread_unsafe_coun
   NodePtr with_child(NodePtr child, std::uint64_t stamp) const;
   NodePtr without_child(std::string_view name, std::uint64_t stamp) const;
 
+  // Puts child in place of this node's child of the same name, changing this
+  // node itself: only for a node no one else can see (Editor::replace checks
+  // that every node from its private root down is held once). Stamps stay,
+  // as with_child keeps them for an existing name. False, with nothing
+  // changed, when no child has that name (adding one changes the node's
+  // size: use with_child).
+  bool replace_child_in_place(NodePtr& child);
+
  private:
   // child_slots_ value meaning "one ChildMap follows instead of pointers".
   static constexpr std::uint8_t kMapChildren = 0xff;
@@ -125,16 +138,23 @@ class Node : public boost::intrusive_ref_counter<Node, boost::thread_unsafe_coun
 
   static std::size_t allocation_bytes(std::size_t tail_stamps, std::size_t child_bytes,
                                       std::size_t name_size, std::size_t value_size);
-  std::size_t tail_stamp_count() const;
-  std::size_t child_area_bytes() const;
-  const std::uint64_t* tail_stamps() const;
-  std::uint64_t* tail_stamps();
-  NodePtr* slots();
-  const NodePtr* slots() const;
-  ChildMap* map();
-  const ChildMap* map() const;
-  const char* chars() const;
-  char* chars();
+  // The layout accessors are inline: every path step compares child names,
+  // so finding a name's bytes must cost a few instructions, not a call.
+  // The number of bits set in the three layout bits, looked up in a
+  // constant of 4-bit counts (__builtin_popcount is a libgcc call without
+  // -mpopcnt).
+  std::size_t tail_stamp_count() const { return (0x32212110u >> ((stamp_layout_ & 7u) * 4)) & 0xfu; }
+  std::size_t child_area_bytes() const {
+    return child_slots_ == kMapChildren ? sizeof(ChildMap) : child_slots_ * sizeof(NodePtr);
+  }
+  const std::uint64_t* tail_stamps() const { return reinterpret_cast<const std::uint64_t*>(this + 1); }
+  std::uint64_t* tail_stamps() { return reinterpret_cast<std::uint64_t*>(this + 1); }
+  const NodePtr* slots() const { return reinterpret_cast<const NodePtr*>(tail_stamps() + tail_stamp_count()); }
+  NodePtr* slots() { return reinterpret_cast<NodePtr*>(tail_stamps() + tail_stamp_count()); }
+  const ChildMap* map() const { return reinterpret_cast<const ChildMap*>(slots()); }
+  ChildMap* map() { return reinterpret_cast<ChildMap*>(slots()); }
+  const char* chars() const { return reinterpret_cast<const char*>(slots()) + child_area_bytes(); }
+  char* chars() { return reinterpret_cast<char*>(slots()) + child_area_bytes(); }
 
   // The reference count (4 bytes, in the base) comes first.
   std::uint16_t name_size_;

@@ -40,6 +40,8 @@ class Store {
   Result<std::string> read(const Caller& caller, std::string_view path, Transaction* tx = nullptr);
   Result<std::vector<std::string>> directory(const Caller& caller, std::string_view path,
                                              Transaction* tx = nullptr);
+  // The child names, each followed by a NUL: DIRECTORY's reply payload.
+  Result<std::string> listing(const Caller& caller, std::string_view path, Transaction* tx = nullptr);
   Result<std::uint64_t> children_generation(const Caller& caller, std::string_view path,
                                             Transaction* tx = nullptr);
   Result<Permissions> get_perms(const Caller& caller, std::string_view path,

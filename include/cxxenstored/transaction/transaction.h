@@ -53,6 +53,7 @@ class Transaction : private store::ReadObserver {
 
   Result<std::string> read(const Caller& caller, std::string_view path);
   Result<std::vector<std::string>> directory(const Caller& caller, std::string_view path);
+  Result<std::string> listing(const Caller& caller, std::string_view path);
   Result<std::uint64_t> children_generation(const Caller& caller, std::string_view path);
   Result<Permissions> get_perms(const Caller& caller, std::string_view path);
   Result<void> write(const Caller& caller, std::string_view path, std::string_view value);

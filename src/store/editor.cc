@@ -93,6 +93,21 @@ NodePtr lookup_node(const NodePtr& root, std::string_view path) {
   return NodePtr(node);
 }
 
+std::string_view nearest_existing(const NodePtr& root, std::string_view path) {
+  const Node* node = root.get();
+  std::size_t end = 1;  // "/" always exists
+  std::size_t begin = 1;
+  while (begin < path.size()) {
+    std::size_t slash = path.find('/', begin);
+    if (slash == std::string_view::npos) slash = path.size();
+    node = node->children().find_ptr(path.substr(begin, slash - begin));
+    if (!node) break;
+    end = slash;
+    begin = slash + 1;
+  }
+  return path.substr(0, end);
+}
+
 void Editor::observe(std::string_view path, Aspect aspect, const Node* node) {
   if (observer_) observer_->observed(path, aspect, node);
 }

@@ -8,7 +8,22 @@ using store::Aspect;
 
 namespace {
 std::uint8_t bit(Aspect aspect) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(aspect)); }
+
+// The value for path, inserted (value-initialised) when missing; the key
+// string is made only then.
+template <class Map>
+typename Map::mapped_type& entry(Map& map, std::string_view path) {
+  auto it = map.find(path);
+  if (it == map.end()) it = map.emplace(std::string(path), typename Map::mapped_type{}).first;
+  return it->second;
+}
 }  // namespace
+
+void Transaction::touch(std::string_view path) {
+  if (touched_paths_.find(path) != touched_paths_.end()) return;
+  touched_paths_.emplace(path);
+  touched_undo_.emplace_back(path);
+}
 
 Transaction::Transaction(NodePtr snapshot, store::StampSource& stamps, const store::Quotas& quotas,
                          const store::Usage& live_usage)
@@ -20,7 +35,7 @@ constexpr std::uint8_t kCreatedMark = 1u << 7;  // created where the snapshot ha
 
 std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_view path) const {
   for (std::string_view p = path;; p = store::parent_path(p)) {
-    auto it = written_.find(std::string(p));
+    auto it = written_.find(p);
     if (it != written_.end() && (it->second & (kRemovedMark | kCreatedMark)))
       return {p, it->second};
     if (p == "/") return {};
@@ -42,9 +57,9 @@ std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_
 //  * a child list it changed stays checked: a listing shows the snapshot's
 //    other children too.
 void Transaction::observed(std::string_view path, Aspect aspect, const store::Node*) {
-  if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
+  touch(path);
   if (aspect == Aspect::kValue || aspect == Aspect::kPerms) {
-    auto it = written_.find(std::string(path));
+    auto it = written_.find(path);
     if (it != written_.end() && (it->second & bit(aspect))) return;
   }
   auto [own, marks] = own_ancestor(path);
@@ -58,7 +73,7 @@ void Transaction::observed(std::string_view path, Aspect aspect, const store::No
 }
 
 void Transaction::record(std::string_view path, Aspect aspect) {
-  std::uint8_t& seen = recorded_[std::string(path)];
+  std::uint8_t& seen = entry(recorded_, path);
   if (seen & bit(aspect)) return;
   seen |= bit(aspect);
   store::NodePtr original = store::lookup_node(snapshot_, path);
@@ -66,15 +81,15 @@ void Transaction::record(std::string_view path, Aspect aspect) {
 }
 
 void Transaction::mark(std::string_view path, std::uint8_t bits) {
-  if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
-  std::uint8_t& marks = written_[std::string(path)];
+  touch(path);
+  std::uint8_t& marks = entry(written_, path);
   written_undo_.emplace_back(std::string(path), marks);
   marks |= bits;
 }
 
 void Transaction::wrote(std::string_view path, Aspect aspect) {
   if (aspect == Aspect::kValue || aspect == Aspect::kPerms) mark(path, bit(aspect));
-  else if (touched_paths_.emplace(path).second) touched_undo_.emplace_back(path);
+  else touch(path);
 }
 
 void Transaction::observed_usage(store::DomainId domain, std::int64_t live_nodes) {
@@ -124,11 +139,13 @@ auto Transaction::guarded(const Caller& caller, F&& op) -> decltype(op()) {
 }
 
 void Transaction::note_access(std::string_view path) {
-  first_access_.try_emplace(std::string(path), first_access_.size());
+  if (first_access_.find(path) != first_access_.end()) return;
+  const std::size_t order = first_access_.size();
+  first_access_.emplace(std::string(path), order);
 }
 
 std::size_t Transaction::first_access(std::string_view path) const {
-  auto it = first_access_.find(std::string(path));
+  auto it = first_access_.find(path);
   return it == first_access_.end() ? SIZE_MAX : it->second;
 }
 
@@ -136,8 +153,7 @@ template <class F>
 auto Transaction::accessing(std::string_view path, F&& op) -> decltype(op()) {
   // The nearest node that exists now: the node itself, or the parent an
   // update would create it under (which the creation reads).
-  std::string_view anchor = path;
-  while (anchor != "/" && !store::lookup_node(editor_.root(), anchor)) anchor = store::parent_path(anchor);
+  const std::string_view anchor = store::nearest_existing(editor_.root(), path);
   const bool existed = anchor == path;
   if (existed) note_access(path);
   auto result = op();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,17 @@ namespace cxxenstored::transaction {
 using store::Caller;
 using store::NodePtr;
 using store::Permissions;
+
+// Hash and equality that take a string_view, so that looking a path up in
+// the per-path records makes no std::string (C++20 heterogeneous lookup):
+// every operation of a transaction consults them several times.
+struct PathHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view path) const noexcept { return std::hash<std::string_view>{}(path); }
+};
+template <class Value>
+using PathMap = std::unordered_map<std::string, Value, PathHash, std::equal_to<>>;
+using PathSet = std::unordered_set<std::string, PathHash, std::equal_to<>>;
 
 // One successful update, kept for replay on the live tree.
 struct LoggedOp {
@@ -90,6 +102,8 @@ class Transaction : private store::ReadObserver {
   void observed_bytes(store::DomainId domain, std::int64_t live_bytes) override;
   void removed(std::string_view path) override;
   void mark(std::string_view path, std::uint8_t bits);
+  // Adds path to touched_paths_ (and to the undo list) if it is new.
+  void touch(std::string_view path);
   void record(std::string_view path, store::Aspect aspect);
   // The nearest of path and its ancestors that this transaction removed or
   // created, with the mark found; empty when none.
@@ -112,12 +126,12 @@ class Transaction : private store::ReadObserver {
   // Per path, bits (1 << Aspect) this transaction recorded from the snapshot
   // (so each is recorded once) and wrote itself (so reads of its own writes
   // are never checked against the live tree).
-  std::unordered_map<std::string, std::uint8_t> recorded_;
-  std::unordered_map<std::string, std::uint8_t> written_;
-  std::unordered_set<std::string> touched_paths_;
+  PathMap<std::uint8_t> recorded_;
+  PathMap<std::uint8_t> written_;
+  PathSet touched_paths_;
   bool depends_on_live_usage_ = false;
   bool refused_transaction_nodes_ = false;
-  std::unordered_map<std::string, std::size_t> first_access_;
+  PathMap<std::size_t> first_access_;
   // What the current operation added to written_ and touched_paths_, so an
   // operation refused for the node quota can be undone completely.
   std::vector<std::pair<std::string, std::uint8_t>> written_undo_;

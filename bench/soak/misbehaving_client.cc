@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <xen/io/xs_wire.h>
 
@@ -37,6 +38,8 @@ class RawSocket {
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;
   bool ok() const { return fd_ >= 0; }
+  // Gives up ownership of the descriptor.
+  int release() { return std::exchange(fd_, -1); }
   int fd() const { return fd_; }
   // Sends without blocking forever (a daemon that stopped reading us is fine).
   std::size_t send(const std::string& bytes) {
@@ -104,7 +107,8 @@ const char* misbehaviour_name(Misbehaviour m) {
 }
 
 void run_misbehaving(Misbehaviour kind, const std::string& socket, std::uint64_t seed,
-                     const std::atomic<bool>& stop, MisbehaviourStats& stats) {
+                     const std::atomic<bool>& stop, MisbehaviourStats& stats,
+                     std::chrono::milliseconds never_reads_hold) {
   std::mt19937_64 rng(seed);
   while (!stop) {
     RawSocket s(socket);
@@ -118,8 +122,14 @@ void run_misbehaving(Misbehaviour kind, const std::string& socket, std::uint64_t
         int small = 4096;
         ::setsockopt(s.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
         stats.bytes_sent += s.send(frame(XS_WATCH, nul("/") + nul(std::string(2000, 't'))));
-        // Stays connected for the whole run, never reading.
-        while (!stop) pause_for(stop, 1000ms);
+        // Stays connected (for the whole run, or the hold), never reading.
+        if (never_reads_hold.count() > 0) {
+          pause_for(stop, never_reads_hold);
+          ::close(s.release());
+          pause_for(stop, never_reads_hold);  // away as long: the guests it held get their turn
+        } else {
+          while (!stop) pause_for(stop, 1000ms);
+        }
         break;
       }
       case Misbehaviour::kGarbage: {

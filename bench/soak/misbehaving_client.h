@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -25,7 +26,13 @@ struct MisbehaviourStats {
   std::uint64_t oversize_not_closed = 0;  // the daemon kept a client it must drop
 };
 
+// never_reads_hold: how long a kNeverReads client stays before hanging up,
+// and then stays away; zero: it stays the whole run. Its unread events
+// keep the guests that caused them at their outstanding-requests quota (as
+// in the C daemon, dom0's events never time out), so a guest soak needs it
+// to come and go.
 void run_misbehaving(Misbehaviour kind, const std::string& socket, std::uint64_t seed,
-                     const std::atomic<bool>& stop, MisbehaviourStats& stats);
+                     const std::atomic<bool>& stop, MisbehaviourStats& stats,
+                     std::chrono::milliseconds never_reads_hold = std::chrono::milliseconds(0));
 
 }  // namespace xssoak

@@ -6,9 +6,8 @@
 
 namespace xssoak {
 
-ModelClient::ModelClient(int index, std::uint64_t seed, std::string socket)
-    : index_(index), rng_(seed * 1000003u + static_cast<std::uint64_t>(index)),
-      socket_(std::move(socket)), base_("/soak/c" + std::to_string(index)) {}
+ModelClient::ModelClient(std::string token, std::string base, std::uint64_t rng_seed, ChannelOpener open)
+    : token_(std::move(token)), base_(std::move(base)), rng_(rng_seed), open_(std::move(open)) {}
 
 std::string ModelClient::random_path() {
   std::string path = base_;
@@ -37,8 +36,13 @@ void ModelClient::mismatch(const std::string& what) {
   if (stats_.mismatches++ == 0) stats_.first_mismatch = what;
 }
 
+bool ModelClient::io_error(const char* what, Error error) {
+  error_ = std::string(what) + ": " + xsperf::errno_name(error.code);
+  return false;
+}
+
 bool ModelClient::step(Model& model, std::uint32_t tx) {
-  xsperf::Connection& c = *conn_;
+  StoreChannel& c = *channel_;
   const std::string path = random_path();
   const unsigned op = static_cast<unsigned>(rng_() % 100);
   ++stats_.ops;
@@ -47,14 +51,15 @@ bool ModelClient::step(Model& model, std::uint32_t tx) {
     auto r = c.write(path, value, tx);
     if (r.ok()) {
       apply_write(model, base_, path, value);
-    } else if (r.error().code == EIO || r.error().code == ETIMEDOUT) {
-      error_ = "write: I/O error";
+    } else if (is_transport_error(r.error().code)) {
+      error_ = "write: " + xsperf::errno_name(r.error().code);
       return false;
     } else {
       mismatch("write " + path + " failed: " + xsperf::errno_name(r.error().code));
     }
   } else if (op < 65) {
     auto r = c.read(path, tx);
+    if (!r && is_transport_error(r.error().code)) return io_error("read", r.error());
     auto it = model.find(path);
     if (r.ok()) {
       if (it == model.end()) mismatch("read " + path + ": exists, model says absent");
@@ -66,6 +71,7 @@ bool ModelClient::step(Model& model, std::uint32_t tx) {
     }
   } else if (op < 78) {
     auto r = c.rm(path, tx);
+    if (!r && is_transport_error(r.error().code)) return io_error("rm", r.error());
     if (r.ok()) {
       apply_rm(model, path);
     } else if (r.error().code != ENOENT) {
@@ -73,6 +79,7 @@ bool ModelClient::step(Model& model, std::uint32_t tx) {
     }
   } else if (op < 83) {
     auto r = c.mkdir(path, tx);
+    if (!r && is_transport_error(r.error().code)) return io_error("mkdir", r.error());
     if (r.ok()) {
       if (model.count(path) == 0) apply_write(model, base_, path, "");
     } else {
@@ -80,6 +87,7 @@ bool ModelClient::step(Model& model, std::uint32_t tx) {
     }
   } else {
     auto r = c.directory(path, tx);
+    if (!r && is_transport_error(r.error().code)) return io_error("directory", r.error());
     if (r.ok()) {
       std::set<std::string> got(r->begin(), r->end());
       std::set<std::string> want;
@@ -99,7 +107,7 @@ bool ModelClient::step(Model& model, std::uint32_t tx) {
 }
 
 bool ModelClient::transaction() {
-  auto tx = conn_->transaction_start();
+  auto tx = channel_->transaction_start();
   if (!tx) {
     error_ = "transaction_start: " + xsperf::errno_name(tx.error().code);
     return false;
@@ -109,7 +117,8 @@ bool ModelClient::transaction() {
   for (int i = 0; i < ops; ++i)
     if (!step(copy, *tx)) return false;
   const bool commit = rng_() % 5 != 0;
-  auto end = conn_->transaction_end(*tx, commit);
+  auto end = channel_->transaction_end(*tx, commit);
+  if (!end && is_transport_error(end.error().code)) return io_error("transaction_end", end.error());
   if (!commit) {
     ++stats_.aborts;
     if (!end.ok()) mismatch("abort: " + xsperf::errno_name(end.error().code));
@@ -121,7 +130,8 @@ bool ModelClient::transaction() {
   } else if (end.error().code == EAGAIN) {
     // Nobody else writes this subtree, but the daemon may still refuse a
     // commit whose reads it cannot prove unchanged (e.g. a parent's child
-    // list changed by a sibling client's creation under /soak).
+    // list changed by a sibling client's creation under /soak), and a guest
+    // short of conflict credit gets EAGAIN too.
     ++stats_.conflicts;
   } else {
     mismatch("commit: " + xsperf::errno_name(end.error().code));
@@ -130,29 +140,26 @@ bool ModelClient::transaction() {
 }
 
 void ModelClient::check_events() {
-  auto& events = conn_->events();
-  for (const auto& e : events) {
+  for (const auto& e : channel_->take_events()) {
     ++stats_.events;
-    if (e.token != "c" + std::to_string(index_)) mismatch("event with a foreign token " + e.token);
+    if (e.token != token_) mismatch("event with a foreign token " + e.token);
     if (e.path != base_ && e.path.rfind(base_ + "/", 0) != 0)
       mismatch("event for a path outside the watch: " + e.path);
   }
-  events.clear();
 }
 
 bool ModelClient::run(const std::atomic<bool>& stop) {
-  auto opened = xsperf::Connection::open(socket_, 30000);
-  if (!opened) {
+  channel_ = open_();
+  if (!channel_) {
     error_ = "connect failed";
     return false;
   }
-  conn_.emplace(std::move(opened).value());
-  if (!conn_->write(base_, "").ok()) {
+  if (!channel_->write(base_, "").ok()) {
     error_ = "cannot create " + base_;
     return false;
   }
   model_.clear();
-  if (!conn_->watch(base_, "c" + std::to_string(index_)).ok()) {
+  if (!channel_->watch(base_, token_).ok()) {
     error_ = "watch failed";
     return false;
   }
@@ -166,13 +173,17 @@ bool ModelClient::run(const std::atomic<bool>& stop) {
 
 bool ModelClient::verify_final() {
   // Walks the daemon's subtree and compares it with the model, both ways.
+  if (!channel_) {
+    mismatch("no connection left for the final walk of " + base_);
+    return false;
+  }
   Model seen;
   std::function<bool(const std::string&)> walk = [&](const std::string& path) -> bool {
-    auto children = conn_->directory(path);
+    auto children = channel_->directory(path);
     if (!children) return false;
     for (const std::string& child : *children) {
       const std::string p = path + "/" + child;
-      auto value = conn_->read(p);
+      auto value = channel_->read(p);
       if (!value) return false;
       seen[p] = *value;
       if (!walk(p)) return false;

@@ -18,6 +18,12 @@ struct Options {
   long rss_limit_kib = 256 * 1024;  // --rss-limit-kib: the daemon's RSS must stay below
   double rss_growth = 3.0;     // --rss-growth F: final RSS / RSS after warm-up must stay below
   bool verbose = false;        // --verbose
+  int guests = 0;              // --guests N: well-behaved simulated guests with a model
+  int bad_guests = 0;          // --bad-guests N: simulated guests that break the rules
+
+  // Guests need the daemon in this process (the simulated hypervisor's
+  // rings and event channels are memfds and eventfds of this process).
+  bool guest_mode() const { return guests > 0 || bad_guests > 0; }
 };
 
 // Parses argv; nullopt (after printing the reason and usage) when invalid.

@@ -34,7 +34,10 @@ Connection::Connection(protocol::SessionId id, std::unique_ptr<Transport> transp
       trace_(trace),
       closed_callback_(std::move(on_closed)),
       outstanding_(std::make_shared<OutstandingRequests>()) {
-  if (options_.clock) alarm_ = options_.clock->make_alarm();
+  if (options_.clock) {
+    alarm_ = options_.clock->make_alarm();
+    throttle_alarm_ = options_.clock->make_alarm();
+  }
 }
 
 Connection::~Connection() {
@@ -264,6 +267,14 @@ void Connection::process() {
       });
       break;
     }
+    // A domain whose writes keep failing others' transactions waits, as
+    // oxenstored makes it wait, so its victims get through meanwhile.
+    if (throttle_alarm_ && decoder_.buffered() >= protocol::kHeaderSize) {
+      if (auto delay = engine_.input_delay(id_)) {
+        defer_input(*delay);
+        break;
+      }
+    }
     std::optional<protocol::Message> request = decoder_.next();
     if (!request) break;
     run(*request);
@@ -316,6 +327,26 @@ void Connection::on_outstanding_released() {
   maybe_resume();
 }
 
+void Connection::defer_input(Clock::TimePoint::duration delay) {
+  if (!input_paused()) transport_->pause_input();
+  if (paused_for_throttle_) return;
+  paused_for_throttle_ = true;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  throttle_alarm_->set(now() + delay, [weak] {
+    if (auto self = weak.lock()) self->on_throttle_over();
+  });
+}
+
+void Connection::on_throttle_over() {
+  OutstandingRequests::Scope scope(*outstanding_);
+  if (closed_ || !paused_for_throttle_) return;
+  paused_for_throttle_ = false;
+  // Still paused for another reason: that one's resume reads on.
+  if (input_paused()) return;
+  transport_->resume_input();
+  process();  // throttled again (more conflicts meanwhile): defers again
+}
+
 void Connection::maybe_resume() {
   if (closed_ || !input_paused()) return;
   if (paused_for_output_ && !output_full()) paused_for_output_ = false;
@@ -360,6 +391,7 @@ void Connection::close() {
   // What the peer never took is gone with it (and no longer outstanding).
   clear_queue();
   if (alarm_) alarm_->cancel();
+  if (throttle_alarm_) throttle_alarm_->cancel();
   transport_->close();
 }
 
@@ -368,6 +400,7 @@ void Connection::on_closed(CloseReason reason) {
   closed_ = true;
   clear_queue();
   if (alarm_) alarm_->cancel();
+  if (throttle_alarm_) throttle_alarm_->cancel();
   outstanding_->stop_waiting(domain_, id_);
   if (reason == CloseReason::kIoError || reason == CloseReason::kProtocolError)
     spdlog::info("{}: connection lost", transport_->describe());

@@ -33,6 +33,19 @@ bool ConflictCredit::throttled(DomainId domain, Clock::time_point now) {
   return account.credit < 0;
 }
 
+std::optional<ConflictCredit::Clock::duration> ConflictCredit::throttled_for(DomainId domain,
+                                                                             Clock::time_point now) {
+  if (!throttled(domain, now)) return std::nullopt;
+  const double deficit = -accounts_.at(domain).credit;
+  // No regain configured: look again in a second (a later policy change or
+  // a restart of the account is the only way out).
+  const double seconds = policy_.regain_per_second > 0 ? deficit / policy_.regain_per_second : 1.0;
+  // Rounded up to a millisecond so that, once waited, the domain is not
+  // throttled by a rounding hair.
+  return std::chrono::ceil<std::chrono::milliseconds>(std::chrono::duration<double>(seconds)) +
+         std::chrono::milliseconds(1);
+}
+
 double ConflictCredit::credit(DomainId domain, Clock::time_point now) {
   if (accounts_.find(domain) == accounts_.end()) return policy_.burst;
   return refreshed(domain, now).credit;

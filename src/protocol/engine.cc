@@ -124,6 +124,12 @@ std::size_t Engine::limit_for(DomainId domain, store::QuotaName quota) const {
 
 bool Engine::throttled(DomainId domain) { return conflicts_.throttled(domain, clock_()); }
 
+std::optional<ConflictCredit::Clock::duration> Engine::input_delay(SessionId session) {
+  const store::Caller* c = caller(session);
+  if (!c || (c->privileged && !limits_.conflict.throttle_dom0)) return std::nullopt;
+  return conflicts_.throttled_for(c->domain, clock_());
+}
+
 void Engine::charge_restored_watch(SessionId id, std::string_view path, std::string_view token) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;

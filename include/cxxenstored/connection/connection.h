@@ -95,9 +95,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   TransportKind kind() const { return kind_; }
   // Watch events dropped: queue bound or watch-event timeout.
   std::uint64_t dropped_events() const { return dropped_events_; }
-  bool input_paused() const { return paused_for_output_ || paused_for_quota_; }
+  bool input_paused() const { return paused_for_output_ || paused_for_quota_ || paused_for_throttle_; }
   // Input stopped because the domain is at its outstanding-requests quota.
   bool paused_for_quota() const { return paused_for_quota_; }
+  // Input left unread while the domain is throttled (conflict credit).
+  bool paused_for_throttle() const { return paused_for_throttle_; }
   int native_fd() const { return transport_->native_fd(); }
   // Bytes not yet taken by the peer (queued here and in the transport).
   std::size_t pending_output() const { return queued_bytes_ + transport_->pending_output(); }
@@ -145,6 +147,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Outgoing take_front();
   void clear_queue();
   // Resumes input if nothing holds it any more.
+  // Leaves input unread for `delay` (the domain is throttled), then reads on.
+  void defer_input(Clock::TimePoint::duration delay);
+  void on_throttle_over();
   void maybe_resume();
   const protocol::Limits& limits() const;
   Clock::TimePoint now() const;
@@ -160,6 +165,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<OutstandingRequests> outstanding_;
   std::unique_ptr<Clock::Alarm> alarm_;
   std::optional<Clock::TimePoint> alarm_at_;
+  std::unique_ptr<Clock::Alarm> throttle_alarm_;
   protocol::Decoder decoder_;
   store::DomainId domain_ = 0;
   bool privileged_ = true;
@@ -174,6 +180,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int reply_error_ = 0;
   bool paused_for_output_ = false;
   bool paused_for_quota_ = false;
+  bool paused_for_throttle_ = false;
   bool processing_ = false;
   bool pumping_ = false;
   bool closed_ = false;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <unordered_map>
 
 #include "cxxenstored/store/path.h"
@@ -35,6 +36,9 @@ class ConflictCredit {
   // when this charge started a throttled period (for logging it once).
   bool charge(DomainId culprit, Clock::time_point now);
   bool throttled(DomainId domain, Clock::time_point now);
+  // How long a throttled domain stays throttled if nothing more is charged
+  // (its credit back to zero); nullopt when it is not throttled.
+  std::optional<Clock::duration> throttled_for(DomainId domain, Clock::time_point now);
   double credit(DomainId domain, Clock::time_point now);
   void forget(DomainId domain) { accounts_.erase(domain); }
 

@@ -74,9 +74,12 @@ class Engine {
   // QuotaName::kOutstanding here.
   std::size_t limit_for(DomainId domain, store::QuotaName quota) const;
   // Whether the domain is throttled for making others' transactions fail
-  // (its transaction commits are answered EAGAIN meanwhile). A connection
-  // layer may also defer the domain's other writes while this holds.
+  // (its transaction commits are answered EAGAIN meanwhile).
   bool throttled(DomainId domain);
+  // How long the connection layer should leave the session's input unread:
+  // its domain is throttled and not exempt (dom0 unless
+  // --conflict-throttle-dom0). nullopt: serve it now.
+  std::optional<ConflictCredit::Clock::duration> input_delay(SessionId session);
   // A watch was added to the registry directly (live-update restore): its
   // path (absolute, as registered) and token are charged to the session's
   // domain without a quota check, as the C daemon's read_state_watch does.

@@ -129,16 +129,17 @@ void Registry::prune(std::string_view path) {
 Result<void> Registry::add(SubscriberId id, std::string path, std::string token,
                            std::optional<std::string> relative_home) {
   auto& subscriber = subscribers_[id];
-  for (const auto& watch : subscriber.watches) {
-    if (watch->path == path && watch->token == token) return Error{EEXIST};
+  // The duplicate check looks only at the watches on this very path, not
+  // at all of the subscriber's: dom0 has no watch quota, and a scan of its
+  // list made N watches cost O(N^2).
+  std::vector<std::shared_ptr<Watch>>& on_path =
+      is_special_name(path) ? special_[path] : find_or_create_node(path)->watches;
+  for (const auto& existing : on_path) {
+    if (existing->subscriber == id && existing->token == token) return Error{EEXIST};
   }
   auto watch = std::make_shared<Watch>(
       Watch{id, next_watch_seq_++, std::move(path), std::move(token), std::move(relative_home)});
-  if (is_special_name(watch->path)) {
-    special_[watch->path].push_back(watch);
-  } else {
-    find_or_create_node(watch->path)->watches.push_back(watch);
-  }
+  on_path.push_back(watch);
   subscriber.watches.push_back(std::move(watch));
   ++total_;
   return {};

@@ -1,5 +1,4 @@
 #include <cerrno>
-#include <chrono>
 
 #include <gtest/gtest.h>
 
@@ -130,20 +129,22 @@ TEST_F(RegistryTest, PermissionFiltering) {
   EXPECT_TRUE(write("/g/hidden", "z").empty());
 }
 
-TEST_F(RegistryTest, MatchingCostDoesNotDependOnUnrelatedWatches) {
-  // 100k watches elsewhere; matching a change touches only its path.
+TEST_F(RegistryTest, ManyWatchesOfOneClientAndUnrelatedOnesDoNotMatch) {
+  // 100k watches of one client (dom0 has no watch quota) elsewhere; a change
+  // below /hot matches only the watch on /hot. (The cost of either, which
+  // must not grow with the number of watches, is measured by
+  // bench/micro/watch_bench, not asserted here.)
   for (int i = 0; i < 100000; ++i)
     ASSERT_TRUE(registry.add(1, "/many/n" + std::to_string(i), "t", std::nullopt));
+  EXPECT_EQ(registry.add(1, "/many/n77777", "t", std::nullopt).error().code, EEXIST);
+  EXPECT_TRUE(registry.add(1, "/many/n77777", "other", std::nullopt));
+  EXPECT_EQ(registry.count(1), 100001u);
   watch(2, "/hot", "h");
   store::ChangeList changes;
   ASSERT_TRUE(store.write(Caller::dom0(), "/hot/x", "v", nullptr, &changes));
-  auto start = std::chrono::steady_clock::now();
-  std::size_t events = 0;
-  for (int i = 0; i < 10000; ++i) events += registry.match(changes.front(), store.root()).size();
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(events, 10000u);
-  // 10k matches against 100k watches: a linear scan would take seconds.
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 500);
+  auto events = registry.match(changes.front(), store.root());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].subscriber, 2u);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ done
 if [ $sanitize -eq 1 ]; then
 	: "${build_dir:=$repo/build-asan}"
 	set -- -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-		-DCXXENSTORED_SANITIZE=ON -DCXXENSTORED_FUZZ=ON -DCXXENSTORED_BENCH=OFF "$@"
+		-DCXXENSTORED_SANITIZE=ON -DCXXENSTORED_FUZZ=ON -DCXXENSTORED_BENCH=ON "$@"
 else
 	: "${build_dir:=$repo/build}"
 fi

@@ -93,12 +93,17 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   void write_front() {
     writing_ = true;
     in_flight_ = std::min(queue_.size(), kMaxGather);
+    auto done = [self = shared_from_this()](error_code ec, std::size_t n) { self->on_written(ec, n); };
+    if (in_flight_ == 1) {
+      // The usual case (one reply per request): no buffer vector to build
+      // and copy into the write operation.
+      asio::async_write(socket_, asio::buffer(queue_.front()), std::move(done));
+      return;
+    }
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(in_flight_);
     for (std::size_t i = 0; i < in_flight_; ++i) buffers.push_back(asio::buffer(queue_[i]));
-    asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->on_written(ec, n);
-    });
+    asio::async_write(socket_, buffers, std::move(done));
   }
 
   void on_written(error_code ec, std::size_t n) {

@@ -206,10 +206,16 @@ std::size_t Engine::watches_of_domain(DomainId domain) const {
 void Engine::deliver_events(const std::vector<watch::Event>& events) {
   // One change can match several watches of a connection that would send
   // the very same event (same path as the client sees it, same token); the
-  // C daemon queues it once.
+  // C daemon queues it once. Usually every subscriber gets one event (a
+  // fan-out to many connections): then there is nothing to compare.
+  std::vector<SessionId> subscribers;
+  subscribers.reserve(events.size());
+  for (const watch::Event& event : events) subscribers.push_back(event.subscriber);
+  std::sort(subscribers.begin(), subscribers.end());
+  const bool repeats = std::adjacent_find(subscribers.begin(), subscribers.end()) != subscribers.end();
   std::set<std::tuple<SessionId, std::string_view, std::string_view>> sent;
   for (const watch::Event& event : events) {
-    if (!sent.emplace(event.subscriber, event.path, event.token).second) continue;
+    if (repeats && !sent.emplace(event.subscriber, event.path, event.token).second) continue;
     outbox_.deliver(event.subscriber, make_watch_event(event.path, event.token));
   }
 }

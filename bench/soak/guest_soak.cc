@@ -20,7 +20,6 @@
 #include "ring_channel.h"
 #include "soak_modes.h"
 #include "soak_run.h"
-#include "socket_channel.h"
 
 namespace xssoak {
 namespace {
@@ -155,13 +154,7 @@ int run_guest_soak(const Options& options) {
   const auto started = std::chrono::steady_clock::now();
 
   ModelClientPool clients;
-  for (int i = 0; i < options.clients; ++i) {
-    const std::string socket = daemon->socket();
-    clients.add(std::make_unique<ModelClient>(
-        "c" + std::to_string(i), "/soak/c" + std::to_string(i),
-        options.seed * 1000003u + static_cast<std::uint64_t>(i),
-        [socket]() -> std::unique_ptr<StoreChannel> { return SocketChannel::open(socket); }));
-  }
+  clients.add_socket_clients(options, daemon->socket());
   guests.start(stop);
   clients.start(stop);
   MisbehavingClientPool misbehaving;

@@ -4,9 +4,20 @@
 #include <cstdio>
 #include <iostream>
 
+#include "socket_channel.h"
+
 namespace xssoak {
 
 using Clock = std::chrono::steady_clock;
+
+void ModelClientPool::add_socket_clients(const Options& options, const std::string& socket) {
+  for (int i = 0; i < options.clients; ++i) {
+    add(std::make_unique<ModelClient>(
+        "c" + std::to_string(i), "/soak/c" + std::to_string(i),
+        options.seed * 1000003u + static_cast<std::uint64_t>(i),
+        [socket]() -> std::unique_ptr<StoreChannel> { return SocketChannel::open(socket); }));
+  }
+}
 
 void ModelClientPool::start(const std::atomic<bool>& stop) {
   ok_.assign(clients_.size(), 0);

@@ -22,6 +22,9 @@ namespace xssoak {
 class ModelClientPool {
  public:
   void add(std::unique_ptr<ModelClient> client) { clients_.push_back(std::move(client)); }
+  // options.clients socket clients, client i on /soak/c<i> (seeded from
+  // options.seed), each reconnecting through `socket`.
+  void add_socket_clients(const Options& options, const std::string& socket);
   std::size_t size() const { return clients_.size(); }
   void start(const std::atomic<bool>& stop);
   void join();

@@ -7,6 +7,7 @@
 // runs it.
 #pragma once
 
+#include "cxxenstored/util/run_on.h"
 #include <atomic>
 #include <future>
 #include <memory>
@@ -44,10 +45,7 @@ class InProcessDaemon {
   // are single-threaded. Must not be called once !alive().
   template <class F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return ::cxxenstored::run_on(io_, std::move(f));
   }
   cxxenstored::daemon::Daemon& daemon() { return *daemon_; }
 

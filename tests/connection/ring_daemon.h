@@ -5,6 +5,7 @@
 // (on the io thread) instead of waiting for real timeouts.
 #pragma once
 
+#include "cxxenstored/util/run_on.h"
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -72,10 +73,7 @@ class RingDaemon {
   // Runs f on the daemon's thread and returns its result.
   template <class F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return ::cxxenstored::run_on(io_, std::move(f));
   }
 
   // Moves the daemon's clock (alarms fire on the daemon's thread).

@@ -11,6 +11,7 @@
 // must notice nothing, except that a
 // transaction open across the update is gone (ENOENT), as with the C
 // daemon 4.17.
+#include "cxxenstored/util/run_on.h"
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -60,10 +61,7 @@ class Loop {
   }
   template <class F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return ::cxxenstored::run_on(io_, std::move(f));
   }
   // Lets work queued by earlier handlers (closes, removals) finish.
   void settle() {

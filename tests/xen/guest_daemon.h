@@ -3,6 +3,7 @@
 // as the real Daemon builds them when a hypervisor is present.
 #pragma once
 
+#include "cxxenstored/util/run_on.h"
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -56,10 +57,7 @@ class GuestDaemon {
 
   template <class F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return ::cxxenstored::run_on(io_, std::move(f));
   }
 
   store::Store& store() { return store_; }

@@ -5,6 +5,7 @@
 // forked process) through SimulatedGuest and observe what the daemon side saw.
 #pragma once
 
+#include "cxxenstored/util/run_on.h"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -129,10 +130,7 @@ class RingHarness {
   // Runs `f` on the daemon thread and returns its result.
   template <class F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return ::cxxenstored::run_on(io_, std::move(f));
   }
 
   SimulatedHypervisor& hv() { return *hv_; }

@@ -103,7 +103,9 @@ autoballoon="off"
 EOF
 for kind in $guests; do
 	[ -f "$e2e/guest/$kind.cfg" ] || e2e_die "no guest configuration guest/$kind.cfg"
-	cp "$e2e/guest/$kind.cfg" "$d/etc/xen/e2e-$kind.cfg"
+	# E2E_GUEST_EXTRA (experiments): more guest kernel arguments.
+	sed "s|^extra = \"\(.*\)\"|extra = \"\1${E2E_GUEST_EXTRA:+ $E2E_GUEST_EXTRA}\"|" \
+		"$e2e/guest/$kind.cfg" >"$d/etc/xen/e2e-$kind.cfg"
 done
 cp "$work/kernel/vmlinux" "$d/boot/guest-vmlinux"
 cp "$out/guest.cpio" "$d/boot/guest-initrd"

@@ -53,32 +53,27 @@ auto Store::live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::dec
 }
 
 Result<std::string> Store::read(const Caller& caller, std::string_view path, Transaction* tx) {
-  if (tx) return tx->read(caller, path);
-  return live_editor().read(caller, path);
+  return query(tx, [&](auto& reader) { return reader.read(caller, path); });
 }
 
 Result<std::vector<std::string>> Store::directory(const Caller& caller, std::string_view path,
                                                   Transaction* tx) {
-  if (tx) return tx->directory(caller, path);
-  return live_editor().directory(caller, path);
+  return query(tx, [&](auto& reader) { return reader.directory(caller, path); });
 }
 
 Result<std::string> Store::listing(const Caller& caller, std::string_view path, Transaction* tx) {
-  if (tx) return tx->listing(caller, path);
-  return live_editor().listing(caller, path);
+  return query(tx, [&](auto& reader) { return reader.listing(caller, path); });
 }
 
 Result<std::uint64_t> Store::children_generation(const Caller& caller, std::string_view path,
                                                  Transaction* tx) {
-  if (tx) return tx->children_generation(caller, path);
-  return live_editor().children_generation(caller, path);
+  return query(tx, [&](auto& reader) { return reader.children_generation(caller, path); });
 }
 
 Result<Permissions> Store::get_perms(const Caller& caller, std::string_view path, Transaction* tx) {
   if (path == "@introduceDomain") return introduce_perms_;
   if (path == "@releaseDomain") return release_perms_;
-  if (tx) return tx->get_perms(caller, path);
-  return live_editor().get_perms(caller, path);
+  return query(tx, [&](auto& reader) { return reader.get_perms(caller, path); });
 }
 
 Result<void> Store::write(const Caller& caller, std::string_view path, std::string_view value,
@@ -118,6 +113,12 @@ Result<void> Store::set_perms(const Caller& caller, std::string_view path, const
 
 std::unique_ptr<Transaction> Store::begin_transaction() {
   return std::make_unique<Transaction>(root_, stamps_, quotas_, usage_);
+}
+
+void Store::advance(Transaction& tx) const {
+  if (tx.snapshot() == root_ || !tx.unchanged()) return;
+  if (tx.reads().size() > kMaxReadsRecheckedToAdvance || first_stale_read(tx)) return;
+  tx.advance_snapshot(root_);
 }
 
 const transaction::ReadRecord* Store::first_stale_read(const Transaction& tx) const {

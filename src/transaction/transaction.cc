@@ -29,6 +29,12 @@ Transaction::Transaction(NodePtr snapshot, store::StampSource& stamps, const sto
                          const store::Usage& live_usage)
     : snapshot_(snapshot), quotas_(quotas), editor_(std::move(snapshot), stamps, quotas, live_usage, this) {}
 
+void Transaction::advance_snapshot(NodePtr root) {
+  if (!unchanged()) return;
+  snapshot_ = root;
+  editor_.restore(std::move(root), editor_.delta(), editor_.changes().size());
+}
+
 // Marks in written_, besides the aspect bits for kValue and kPerms.
 constexpr std::uint8_t kRemovedMark = 1u << 6;  // removed (whatever is there now is ours)
 constexpr std::uint8_t kCreatedMark = 1u << 7;  // created where the snapshot had nothing

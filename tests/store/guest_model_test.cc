@@ -298,8 +298,12 @@ TEST(GuestTransactionModel, RandomGuestAndDom0InterleavingsAreSerializable) {
     Open& t = *slot;
     if (gen.pick(100) >= 15 || t.ops.empty()) {
       const Op op = gen.op(callers[who]);
+      const NodePtr before = t.tx->snapshot();
       t.replies.push_back(run(store, op, t.tx.get()));
       t.ops.push_back(op);
+      // The store moved the snapshot forward (every earlier reply holds
+      // now too): a read-only transaction serialises from here.
+      if (t.tx->snapshot() != before) t.at_start = model;
       continue;
     }
     auto committed = store.commit(*t.tx);

@@ -25,10 +25,66 @@ class TransactionTest : public ::testing::Test {
 TEST_F(TransactionTest, StartIsASnapshot) {
   auto tx = store.begin_transaction();
   EXPECT_EQ(tx->snapshot(), store.root());
-  ASSERT_TRUE(store.write(kDom0, "/a", "live"));
-  EXPECT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
   ASSERT_TRUE(store.write(kDom0, "/a", "tx", tx.get()));
-  EXPECT_EQ(*store.read(kDom0, "/a"), "live");
+  ASSERT_TRUE(store.write(kDom0, "/b", "live"));
+  // Once it changed something, the transaction reads its own tree.
+  EXPECT_EQ(*store.read(kDom0, "/b", tx.get()), "b0");
+  EXPECT_EQ(*store.read(kDom0, "/a"), "a0");
+}
+
+TEST_F(TransactionTest, ReadsSeeWhatWasCommittedBeforeTheTransactionLooked) {
+  // As in the C daemon: a transaction that has changed nothing reads the
+  // live state, so a commit between its start and its read is no conflict.
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a", "live"));
+  EXPECT_EQ(*store.read(kDom0, "/a", tx.get()), "live");
+  EXPECT_EQ(tx->snapshot(), store.root());
+  ASSERT_TRUE(store.write(kDom0, "/a", "live+tx", tx.get()));
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(*store.read(kDom0, "/a"), "live+tx");
+  EXPECT_EQ(store.commit_stats().fast, 1u);
+}
+
+TEST_F(TransactionTest, SnapshotMovesPastChangesItsReadsDoNotDependOn) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/b", "live"));
+  EXPECT_EQ(*store.read(kDom0, "/b", tx.get()), "live");
+  ASSERT_TRUE(store.write(kDom0, "/c", "from-tx", tx.get()));
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(store.commit_stats().fast, 1u);
+}
+
+TEST_F(TransactionTest, SnapshotStaysWhenAReadNoLongerHolds) {
+  auto tx = store.begin_transaction();
+  ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
+  ASSERT_TRUE(store.write(kDom0, "/a", "a1"));
+  ASSERT_TRUE(store.write(kDom0, "/b", "b1"));
+  // Showing b1 beside a0 would be a state that never existed.
+  EXPECT_EQ(*store.read(kDom0, "/b", tx.get()), "b0");
+  ASSERT_TRUE(store.write(kDom0, "/c", "from-tx", tx.get()));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
+}
+
+TEST_F(TransactionTest, SnapshotStaysOnceTheTransactionChangedSomething) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/c", "from-tx", tx.get()));
+  const NodePtr snapshot = tx->snapshot();
+  ASSERT_TRUE(store.write(kDom0, "/b", "live"));
+  EXPECT_EQ(*store.read(kDom0, "/b", tx.get()), "b0");
+  EXPECT_EQ(tx->snapshot(), snapshot);
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
+}
+
+TEST_F(TransactionTest, ALongReadOnlyTransactionKeepsItsSnapshot) {
+  // Rechecking every earlier read before each operation would make a long
+  // transaction quadratic: past a bound the snapshot stays.
+  auto tx = store.begin_transaction();
+  for (std::size_t i = 0; i <= Store::kMaxReadsRecheckedToAdvance; ++i)
+    ASSERT_EQ(store.read(kDom0, "/n" + std::to_string(i), tx.get()).error().code, ENOENT);
+  ASSERT_TRUE(store.write(kDom0, "/b", "live"));
+  EXPECT_EQ(*store.read(kDom0, "/b", tx.get()), "b0");
+  ASSERT_TRUE(store.commit(*tx));  // read-only: serialises at its snapshot
 }
 
 TEST_F(TransactionTest, FastPathInstallsTheTransactionsRoot) {

@@ -59,6 +59,10 @@ class Store {
   Result<void> set_perms(const Caller& caller, std::string_view path, const Permissions& perms,
                          Transaction* tx = nullptr, ChangeList* changes = nullptr);
 
+  // How many recorded reads a transaction that changed nothing may have for
+  // its snapshot still to move forward before an operation (advance()).
+  static constexpr std::size_t kMaxReadsRecheckedToAdvance = 16;
+
   // Starts a transaction: O(1), a snapshot of the current root.
   std::unique_ptr<Transaction> begin_transaction();
   // Commits: the changes to fire watches for, or EAGAIN when something the
@@ -94,12 +98,31 @@ class Store {
   template <class F>
   auto live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::declval<Editor&>()));
   Editor live_editor() { return Editor(root_, stamps_, quotas_, usage_); }
+  // Before each operation of a transaction that has changed nothing yet:
+  // moves its snapshot to the live root when every read it recorded still
+  // holds there, so that it reads what the C daemon's transaction would and
+  // conflicts only on what changed after it looked. Rechecks at most
+  // kMaxReadsRecheckedToAdvance reads: a long read-only transaction keeps its
+  // snapshot rather than paying for all its reads on every operation.
+  void advance(Transaction& tx) const;
   // The first read of tx that no longer holds, or null.
   const transaction::ReadRecord* first_stale_read(const Transaction& tx) const;
   std::optional<DomainId> cause_of(const transaction::ReadRecord& stale) const;
+  // Runs a query on tx (its snapshot advanced first) or on the live tree;
+  // both have the same query methods.
+  template <class F>
+  auto query(Transaction* tx, F&& op) {
+    if (!tx) {
+      Editor live = live_editor();
+      return op(live);
+    }
+    advance(*tx);
+    return op(*tx);
+  }
   // Runs one operation of tx and keeps which quota refused it, if any.
   template <class F>
   auto in_transaction(Transaction& tx, F&& op) -> decltype(op()) {
+    advance(tx);
     auto result = op();
     auto refusal = tx.take_refusal();
     refusal_ = result ? std::nullopt : refusal;

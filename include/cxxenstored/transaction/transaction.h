@@ -74,6 +74,15 @@ class Transaction : private store::ReadObserver {
   Result<void> set_perms(const Caller& caller, std::string_view path, const Permissions& perms);
 
   const NodePtr& snapshot() const { return snapshot_; }
+  // True while no update of this transaction has taken effect.
+  bool unchanged() const { return log_.empty() && editor_.root() == snapshot_; }
+  // Moves the snapshot to root, a later state of the live tree in which
+  // every read recorded so far still holds (the caller checks that): the
+  // operations to come then see the newest state, as in the C daemon, which
+  // reads a node's live state when a transaction first touches it. Only
+  // while unchanged(): after an update the transaction's tree is built on
+  // its snapshot. Does nothing otherwise.
+  void advance_snapshot(NodePtr root);
   const NodePtr& root() const { return editor_.root(); }
   const store::UsageDelta& delta() const { return editor_.delta(); }
   const store::ChangeList& changes() const { return editor_.changes(); }

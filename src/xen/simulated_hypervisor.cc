@@ -171,14 +171,18 @@ std::size_t SimulatedHypervisor::bound_ports() const {
   return ports_.size();
 }
 
-Result<EvtchnPort> SimulatedHypervisor::register_port_locked(LocalPort port) {
-  EvtchnPort local = next_port_++;
+Result<void> SimulatedHypervisor::arm_locked(int epoll_op, EvtchnPort local_port,
+                                             const Channel& channel) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLONESHOT;
-  ev.data.u32 = local;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, port.channel->to_daemon.get(), &ev) != 0) {
-    return last_error();
-  }
+  ev.data.u32 = local_port;
+  if (::epoll_ctl(epoll_.get(), epoll_op, channel.to_daemon.get(), &ev) != 0) return last_error();
+  return {};
+}
+
+Result<EvtchnPort> SimulatedHypervisor::register_port_locked(LocalPort port) {
+  EvtchnPort local = next_port_++;
+  CXS_TRY(arm_locked(EPOLL_CTL_ADD, local, *port.channel));
   ports_.emplace(local, std::move(port));
   return local;
 }
@@ -225,13 +229,7 @@ Result<void> SimulatedHypervisor::unmask(EvtchnPort local_port) {
   std::lock_guard lock(mutex_);
   auto it = ports_.find(local_port);
   if (it == ports_.end()) return Error{EINVAL};
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLONESHOT;
-  ev.data.u32 = local_port;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, it->second.channel->to_daemon.get(), &ev) != 0) {
-    return last_error();
-  }
-  return {};
+  return arm_locked(EPOLL_CTL_MOD, local_port, *it->second.channel);
 }
 
 Result<void> SimulatedHypervisor::adopt_interdomain(DomId domid, EvtchnPort local_port) {
@@ -239,13 +237,7 @@ Result<void> SimulatedHypervisor::adopt_interdomain(DomId domid, EvtchnPort loca
   auto it = ports_.find(local_port);
   if (it == ports_.end() || !it->second.domain || it->second.domain->info.domid != domid)
     return Error{EINVAL};
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLONESHOT;
-  ev.data.u32 = local_port;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, it->second.channel->to_daemon.get(), &ev) != 0) {
-    return last_error();
-  }
-  return {};
+  return arm_locked(EPOLL_CTL_MOD, local_port, *it->second.channel);
 }
 
 int SimulatedHypervisor::event_fd() const { return epoll_.get(); }

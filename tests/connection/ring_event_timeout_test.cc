@@ -9,24 +9,16 @@
 #include <string>
 #include <thread>
 
-#include "ring_daemon.h"
+#include "guest_requests.h"
 
 namespace cxxenstored::connection {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-using testing::RingDaemon;
+using RingDaemon = xen::GuestDaemon;
+using namespace xen::guest_requests;
 using xen::SimulatedGuest;
-
-const std::string kOk = "OK"s + '\0';
-
-std::string ask(SimulatedGuest& g, std::uint32_t type, const std::string& payload) {
-  auto reply = g.request(type, payload, 0, 5s);
-  if (!reply) return "TRANSPORT:" + std::to_string(reply.error().code);
-  if (reply->type == XS_ERROR) return "E:" + reply->payload.substr(0, reply->payload.size() - 1);
-  return reply->payload;
-}
 
 class RingEventTimeout : public ::testing::Test {
  protected:

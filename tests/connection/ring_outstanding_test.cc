@@ -10,38 +10,18 @@
 #include <string>
 #include <thread>
 
-#include "ring_daemon.h"
+#include "guest_requests.h"
 
 namespace cxxenstored::connection {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
-using testing::RingDaemon;
+using RingDaemon = xen::GuestDaemon;
+using namespace xen::guest_requests;
 using xen::DomId;
 using xen::SimulatedGuest;
 using xen::WireMessage;
-
-const std::string kOk = "OK"s + '\0';
-
-std::string ask(SimulatedGuest& g, std::uint32_t type, const std::string& payload) {
-  auto reply = g.request(type, payload, 0, 5s);
-  if (!reply) return "TRANSPORT:" + std::to_string(reply.error().code);
-  if (reply->type == XS_ERROR) return "E:" + reply->payload.substr(0, reply->payload.size() - 1);
-  return reply->payload;
-}
-
-SimulatedGuest guest_with_home(RingDaemon& d, SimulatedGuest& dom0, DomId domid) {
-  SimulatedGuest g = d.create(domid);
-  EXPECT_EQ(ask(dom0, XS_INTRODUCE,
-                std::to_string(domid) + '\0' + std::to_string(g.frame()) + '\0' +
-                    std::to_string(g.remote_port()) + '\0'),
-            kOk);
-  const std::string home = "/local/domain/" + std::to_string(domid);
-  EXPECT_EQ(ask(dom0, XS_MKDIR, home + '\0'), kOk);
-  EXPECT_EQ(ask(dom0, XS_SET_PERMS, home + '\0' + "n" + std::to_string(domid) + '\0'), kOk);
-  return g;
-}
 
 // Children of a node, as dom0 lists them.
 std::size_t children(SimulatedGuest& dom0, const std::string& path) {

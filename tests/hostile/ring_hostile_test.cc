@@ -23,7 +23,7 @@
 #include "cxxenstored/xen/simulated_guest.h"
 #include "cxxenstored/xen/simulated_hypervisor.h"
 #include "cxxenstored/xen/xen_guest_support.h"
-#include "guest_daemon.h"
+#include "guest_requests.h"
 
 namespace cxxenstored::hostile {
 namespace {
@@ -34,30 +34,8 @@ using xen::DomId;
 using xen::SimulatedGuest;
 using xen::WireMessage;
 
-const std::string kOk = "OK"s + '\0';
-
 using RingDaemon = xen::GuestDaemon;
-
-// "<payload>" or "E:<name>", "TRANSPORT:<errno>" when no reply came.
-std::string ask(SimulatedGuest& g, std::uint32_t type, const std::string& payload,
-                std::uint32_t tx = 0, std::chrono::milliseconds timeout = 5s) {
-  auto reply = g.request(type, payload, tx, timeout);
-  if (!reply) return "TRANSPORT:" + std::to_string(reply.error().code);
-  if (reply->type == XS_ERROR) return "E:" + reply->payload.substr(0, reply->payload.size() - 1);
-  return reply->payload;
-}
-
-std::string introduce(SimulatedGuest& dom0, const SimulatedGuest& guest) {
-  return ask(dom0, XS_INTRODUCE,
-             std::to_string(guest.domid()) + '\0' + std::to_string(guest.frame()) + '\0' +
-                 std::to_string(guest.remote_port()) + '\0');
-}
-
-void make_home(SimulatedGuest& dom0, DomId domid) {
-  std::string home = "/local/domain/" + std::to_string(domid);
-  ASSERT_EQ(ask(dom0, XS_MKDIR, home + '\0'), kOk);
-  ASSERT_EQ(ask(dom0, XS_SET_PERMS, home + '\0' + "n" + std::to_string(domid) + '\0'), kOk);
-}
+using namespace xen::guest_requests;
 
 // The next watch event: one that arrived while waiting for a reply, or a
 // new one.
@@ -66,14 +44,6 @@ std::optional<WireMessage> next_event(SimulatedGuest& g, std::chrono::millisecon
   auto m = g.receive(timeout);
   if (!m || m->type != XS_WATCH_EVENT) return std::nullopt;
   return *m;
-}
-
-// A guest introduced with its home, ready to talk.
-SimulatedGuest guest_with_home(RingDaemon& d, SimulatedGuest& dom0, DomId domid) {
-  SimulatedGuest g = d.create(domid);
-  EXPECT_EQ(introduce(dom0, g), kOk);
-  make_home(dom0, domid);
-  return g;
 }
 
 void expect_served(SimulatedGuest& g, const std::string& tag) {

@@ -1,19 +1,27 @@
 // A test daemon for guests over simulated rings: the store, watches,
 // engine, connections and XenGuestSupport on their own io_context thread,
-// as the real Daemon builds them when a hypervisor is present.
+// as the real Daemon builds them when a hypervisor is present, with the
+// connection options the daemon passes (live limits, a clock, metrics) and
+// its built-in control commands. The clock is a ManualClock, moved by the
+// test (advance()) instead of waiting for real timeouts.
 #pragma once
 
 #include "cxxenstored/util/run_on.h"
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "cxxenstored/connection/connection_set.h"
+#include "cxxenstored/connection/manual_clock.h"
+#include "cxxenstored/observability/metrics.h"
+#include "cxxenstored/protocol/builtin_controls.h"
 #include "cxxenstored/protocol/control.h"
 #include "cxxenstored/protocol/engine.h"
 #include "cxxenstored/store/store.h"
@@ -28,12 +36,23 @@ namespace cxxenstored::xen {
 // when a hypervisor is present.
 class GuestDaemon {
  public:
-  GuestDaemon() {
+  explicit GuestDaemon(protocol::Limits limits = {}) : limits_(limits) {
     auto hv = std::move(SimulatedHypervisor::create().value());
     hv_ = hv.get();
     xen_.emplace(io_, std::move(hv));
     engine_.emplace(store_, watches_, xen_->ops(), control_, limits_, connections_);
-    xen_->attach(*engine_, connections_, nullptr);
+    // "quota <domid>" as the daemon registers it, outstanding count included.
+    protocol::register_builtin_controls(
+        control_, protocol::ControlEnvironment{
+                      store_, limits_, *engine_, [](std::string_view) {},
+                      [](bool) -> Result<void> { return {}; },
+                      [](std::string_view) -> Result<void> { return {}; },
+                      [this](store::DomainId domain) { return connections_.outstanding_of(domain); }});
+    connection::ConnectionOptions options;
+    options.limits = &limits_;
+    options.clock = &clock_;
+    options.metrics = &metrics_;
+    xen_->attach(*engine_, connections_, nullptr, options);
     thread_ = std::thread([this] { io_.run(); });
     run([this] {
       EXPECT_TRUE(xen_->start(true).ok());
@@ -60,6 +79,26 @@ class GuestDaemon {
     return ::cxxenstored::run_on(io_, std::move(f));
   }
 
+  // Moves the daemon's clock (alarms fire on the daemon's thread).
+  void advance(std::chrono::nanoseconds by) {
+    run([this, by] {
+      clock_.advance(by);
+      return 0;
+    });
+  }
+
+  // The connection serving domid's ring (call on the daemon's thread).
+  std::shared_ptr<connection::Connection> connection_of(DomId domid) {
+    for (const auto& [id, conn] : connections_.all()) {
+      const store::Caller* caller = engine_->caller(id);
+      if (caller && caller->domain == domid && conn->kind() == connection::TransportKind::kRing)
+        return conn;
+    }
+    return nullptr;
+  }
+
+  connection::ConnectionSet& connections() { return connections_; }
+  observability::Metrics& metrics() { return metrics_; }
   store::Store& store() { return store_; }
   SimulatedHypervisor& hv() { return *hv_; }
   protocol::Engine& engine() { return *engine_; }
@@ -76,6 +115,8 @@ class GuestDaemon {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       io_.get_executor()};
   SimulatedHypervisor* hv_ = nullptr;  // owned by xen_
+  connection::ManualClock clock_;
+  observability::Metrics metrics_;
   store::Store store_;
   watch::Registry watches_;
   protocol::ControlRegistry control_;

@@ -104,6 +104,9 @@ class SimulatedHypervisor final : public Hypervisor {
   Result<GuestEndpoint> endpoint_locked(const Domain& domain) const;
   Result<EvtchnPort> register_port_locked(LocalPort port);
   void raise_virq_locked();
+  // Arms (EPOLL_CTL_ADD) or re-arms (EPOLL_CTL_MOD) a port's one-shot
+  // wake-up: like a masked event channel, a port signals once until unmasked.
+  Result<void> arm_locked(int epoll_op, EvtchnPort local_port, const Channel& channel);
 
   mutable std::mutex mutex_;
   UniqueFd epoll_;

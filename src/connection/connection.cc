@@ -121,7 +121,14 @@ void Connection::send(protocol::Message message) {
   const std::optional<Clock::TimePoint> deadline = out.deadline;
   queued_bytes_ += out.bytes.size();
   queue_.push_back(std::move(out));
-  pump();
+  if (event && options_.event_flush && kind_ == TransportKind::kSocket) {
+    if (!events_scheduled_) {
+      events_scheduled_ = true;
+      options_.event_flush->schedule(weak_from_this());
+    }
+  } else {
+    pump();
+  }
   if (deadline && alarm_ && !alarm_at_ && !queue_.empty()) {
     std::weak_ptr<Connection> weak = weak_from_this();
     alarm_at_ = *deadline;
@@ -140,10 +147,19 @@ void Connection::drop_event(const char* why, bool& logged) {
   }
 }
 
+void Connection::flush_events() {
+  OutstandingRequests::Scope scope(*outstanding_);
+  events_scheduled_ = false;
+  if (closed_) return;
+  pump();
+}
+
 void Connection::pump() {
   if (pumping_ || closed_) return;
   pumping_ = true;
   settle();
+  // Everything handed over below leaves in one gathered write.
+  transport_->cork();
   // Replies go straight on (the peer asked for them, and the output bound
   // stops the requests that make them); events only while the transport is
   // below its window, so that those the peer is slow to take stay here,
@@ -166,6 +182,7 @@ void Connection::pump() {
     }
     transport_->send(std::move(out.bytes));
   }
+  transport_->uncork();
   pumping_ = false;
 }
 

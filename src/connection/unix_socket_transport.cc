@@ -29,7 +29,13 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     if (finished_ || bytes.empty()) return;
     pending_ += bytes.size();
     queue_.push_back(std::move(bytes));
-    if (!writing_) write_front();
+    if (!writing_ && !corked_) write_front();
+  }
+
+  void cork() { corked_ = true; }
+  void uncork() {
+    corked_ = false;
+    if (!writing_ && !finished_ && !queue_.empty()) write_front();
   }
 
   std::size_t pending() const { return pending_; }
@@ -133,6 +139,7 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   std::size_t pending_ = 0;
   bool reading_ = false;
   bool writing_ = false;
+  bool corked_ = false;
   bool paused_ = false;
   bool finished_ = false;
 };
@@ -144,6 +151,8 @@ UnixSocketTransport::~UnixSocketTransport() { impl_->detach(); }
 
 void UnixSocketTransport::start(Handlers handlers) { impl_->start(std::move(handlers)); }
 void UnixSocketTransport::send(std::string bytes) { impl_->send(std::move(bytes)); }
+void UnixSocketTransport::cork() { impl_->cork(); }
+void UnixSocketTransport::uncork() { impl_->uncork(); }
 std::size_t UnixSocketTransport::pending_output() const { return impl_->pending(); }
 void UnixSocketTransport::pause_input() { impl_->pause(); }
 void UnixSocketTransport::resume_input() { impl_->resume(); }

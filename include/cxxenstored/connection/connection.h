@@ -18,6 +18,10 @@
 //  * Watch-event timeout (-w watch-event=<s>, C daemon 4.17): for an
 //    unprivileged peer, an event still in the queue after that many seconds
 //    is dropped and counted (events the peer already started to take stay).
+//  * Batched events (sockets, with an EventFlushScheduler): an event waits
+//    for the scheduler's next turn instead of being written at once, so
+//    events fired by several requests leave in one gathered write; a reply
+//    is written at once, with any events queued ahead of it.
 //  * Outstanding requests (-Q outstanding=, C daemon 4.17): a ring
 //    connection's request counts for its domain until its reply and the
 //    events it caused have been handed over (outstanding_requests.h); an
@@ -34,6 +38,7 @@
 #include <unordered_map>
 
 #include "cxxenstored/connection/clock.h"
+#include "cxxenstored/connection/event_flush_scheduler.h"
 #include "cxxenstored/connection/outstanding_requests.h"
 #include "cxxenstored/connection/trace_sink.h"
 #include "cxxenstored/connection/transport.h"
@@ -64,6 +69,9 @@ struct ConnectionOptions {
   Clock* clock = nullptr;
   // Counters fed per request, per byte and per watch event; nullptr: none.
   observability::Metrics* metrics = nullptr;
+  // Socket connections hand their watch events over in its turns; nullptr
+  // (and rings, which take one event at a time anyway): at once.
+  EventFlushScheduler* event_flush = nullptr;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -86,6 +94,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Queues one message for the peer (replies and events).
   void send(protocol::Message message);
   void close();
+  // The EventFlushScheduler's turn: hands over the events waiting here.
+  void flush_events();
   // Live update: bytes the old daemon had queued for this peer (sent first,
   // unframed) and bytes it had received but not processed.
   void restore_io(std::string pending_input, std::string pending_output);
@@ -183,6 +193,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool paused_for_throttle_ = false;
   bool processing_ = false;
   bool pumping_ = false;
+  bool events_scheduled_ = false;  // with options_.event_flush
   bool closed_ = false;
   bool session_open_ = false;
   bool logged_queue_drop_ = false;

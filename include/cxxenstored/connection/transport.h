@@ -47,6 +47,11 @@ class Transport {
   virtual void start(Handlers handlers) = 0;
   // Queues bytes for the peer (whole messages; the transport may split them).
   virtual void send(std::string bytes) = 0;
+  // Between cork() and uncork(), send() only queues: what was sent in
+  // between leaves together (one gathered write) at uncork(). Transports
+  // that write each message as it comes ignore both.
+  virtual void cork() {}
+  virtual void uncork() {}
   // Bytes queued and not yet taken by the peer.
   virtual std::size_t pending_output() const = 0;
   // Stops/starts reading input (backpressure while output is full, or while

@@ -18,6 +18,8 @@ class UnixSocketTransport final : public Transport {
 
   void start(Handlers handlers) override;
   void send(std::string bytes) override;
+  void cork() override;
+  void uncork() override;
   std::size_t pending_output() const override;
   void pause_input() override;
   void resume_input() override;

@@ -83,7 +83,7 @@ class Daemon {
  private:
   void run_live_update(liveupdate::ExecPlan plan, int attempts_left);
   // What every connection, socket or ring, is built with: the live limits,
-  // the clock and the metrics.
+  // the clock, the metrics and the event flush scheduler (sockets use it).
   connection::ConnectionOptions connection_options();
   void install_guest_support(std::unique_ptr<xen::Hypervisor> hypervisor,
                              std::optional<unsigned> priv_domid);
@@ -97,6 +97,8 @@ class Daemon {
   boost::asio::io_context& io_;
   // Time for connections (request latency, the watch-event timeout).
   connection::SteadyClock clock_;
+  // Socket connections' watch events leave in its turns (gathered writes).
+  connection::EventFlushScheduler event_flush_;
   protocol::Limits limits_;
   store::Store store_;
   watch::Registry watches_;

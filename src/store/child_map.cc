@@ -146,33 +146,74 @@ const Node* ChildMap::find_ptr(std::string_view name) const {
   return e ? e->child.get() : nullptr;
 }
 
-bool ChildMap::try_replace_in_place(NodePtr& child) {
-  if (!rep_ || rep_->use_count() != 1) return false;
-  // Unshared (checked above and on every entry below): the const of the
-  // persistent form protects other versions, and there are none.
+ChildMap::PutInPlace ChildMap::put_unshared(EntryPtr& slot, NodePtr& child, std::uint64_t order,
+                                            bool insert_allowed) {
+  if (!slot) {
+    if (!insert_allowed) return PutInPlace::kRefused;
+    slot = make(std::move(child), order, nullptr, nullptr);
+    return PutInPlace::kInserted;
+  }
+  if (slot->use_count() != 1) {
+    // Another version shares this subtree: copy the path from here down.
+    if (!insert_allowed && !find_entry(slot.get(), child->name())) return PutInPlace::kRefused;
+    bool replaced = false;
+    slot = insert(slot, child, order, &replaced);
+    return replaced ? PutInPlace::kReplaced : PutInPlace::kInserted;
+  }
+  // Held only through this map (checked at every step down): changing it
+  // changes no other version.
+  Entry* e = const_cast<Entry*>(slot.get());
+  const int cmp = child->name().compare(e->child->name());
+  if (cmp == 0) {
+    e->child = std::move(child);
+    return PutInPlace::kReplaced;
+  }
+  // Nothing changes on the way down, so a refusal below leaves the map as
+  // it was; only an insertion changes counts and heights on the way up.
+  const PutInPlace put = put_unshared(cmp < 0 ? e->left : e->right, child, order, insert_allowed);
+  if (put != PutInPlace::kInserted) return put;
+  const int hl = height_of(e->left);
+  const int hr = height_of(e->right);
+  if (hl > hr + 1 || hr > hl + 1) {
+    // A rotation (at most one per insertion): rebuilt as with() does.
+    slot = balance(e->child, e->order, e->left, e->right);
+    return put;
+  }
+  e->count += 1;
+  e->height = static_cast<std::uint8_t>(1 + std::max(hl, hr));
+  return put;
+}
+
+ChildMap::PutInPlace ChildMap::try_put_in_place(NodePtr& child, bool insert_allowed) {
+  if (!rep_ || rep_->use_count() != 1) return PutInPlace::kRefused;
+  // Unshared (checked above and, for entries, on the way down): the const
+  // of the persistent form protects other versions, and there are none.
   Rep* rep = const_cast<Rep*>(rep_.get());
-  const std::string_view name = child->name();
+  const std::uint32_t added_bytes = static_cast<std::uint32_t>(child->name().size() + 1);
   if (rep->small()) {
     for (NodePtr& slot : rep->slots) {
-      if (slot->name() == name) {
+      if (slot->name() == child->name()) {
         slot = std::move(child);
-        return true;
+        return PutInPlace::kReplaced;
       }
     }
-    return false;
+    if (!insert_allowed || rep->slots.size() >= kSmallLimit) return PutInPlace::kRefused;
+    rep->slots.push_back(std::move(child));
+    rep->name_bytes += added_bytes;
+    rep->listing_cache.clear();
+    return PutInPlace::kInserted;
   }
-  const Entry* e = rep->tree.get();
-  while (e && e->use_count() == 1) {
-    const int cmp = std::string_view(e->child->name()).compare(name);
-    if (cmp == 0) {
-      const_cast<Entry*>(e)->child = std::move(child);
-      // The cached order holds the old child; the listing (names) holds.
-      rep->ordered_cache.clear();
-      return true;
-    }
-    e = cmp > 0 ? e->left.get() : e->right.get();
+  const PutInPlace put = put_unshared(rep->tree, child, rep->next_order, insert_allowed);
+  if (put == PutInPlace::kRefused) return put;
+  // The cached order holds the old child; the listing (the names) changes
+  // only with a new name.
+  rep->ordered_cache.clear();
+  if (put == PutInPlace::kInserted) {
+    ++rep->next_order;
+    rep->name_bytes += added_bytes;
+    rep->listing_cache.clear();
   }
-  return false;
+  return put;
 }
 
 ChildMap ChildMap::with(NodePtr child) const {

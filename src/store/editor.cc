@@ -227,7 +227,7 @@ void Editor::replace(std::string_view path, NodePtr node) {
   for (; i > 0; --i) {
     // Unshared, as counted above: no other version of the tree refers to it.
     Node* owner = const_cast<Node*>(chain[i - 1]);
-    if (owner->replace_child_in_place(current)) return;
+    if (owner->put_child_in_place(current, stamp)) return;
     current = owner->with_child(std::move(current), stamp);
   }
   root_ = std::move(current);
@@ -336,6 +336,10 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
   delta_.add_bytes(parent->perms().owner(), signed_size(base_name(top).size() + 1));
   if (auto fits = check_memory(caller, saved); !fits) return fits;
 
+  // A reference held here would make the parent look shared to replace(),
+  // which would then copy it (a large directory: its whole path of entries)
+  // instead of adding the new child in place.
+  parent.reset();
   const std::uint64_t stamp = stamps_.next();
   const Stamps fresh{stamp, stamp, stamp};
   NodePtr built = make_node(std::string(base_name(path)), std::string(value), perms, ChildMap(), fresh);

@@ -222,25 +222,36 @@ NodePtr Node::with_child(NodePtr child, std::uint64_t stamp) const {
   return make_from(name(), value(), perms_, s, after);
 }
 
-bool Node::replace_child_in_place(NodePtr& child) {
-  if (child_slots_ == kMapChildren) {
-    ChildMap& children = *map();
-    if (children.try_replace_in_place(child)) return true;
-    if (!children.find_ptr(child->name())) return false;
-    // The map is shared with other versions: a new one (same names, same
-    // size), but this node and its ancestors stay as they are.
-    children = children.with(std::move(child));
-    return true;
-  }
-  NodePtr* begin = slots();
-  NodePtr* end = begin + child_slots_;
-  for (NodePtr* slot = begin; slot != end; ++slot) {
-    if ((*slot)->name() == child->name()) {
-      *slot = std::move(child);
-      return true;
+bool Node::put_child_in_place(NodePtr& child, std::uint64_t stamp) {
+  if (child_slots_ != kMapChildren) {
+    NodePtr* begin = slots();
+    NodePtr* end = begin + child_slots_;
+    for (NodePtr* slot = begin; slot != end; ++slot) {
+      if ((*slot)->name() == child->name()) {
+        *slot = std::move(child);
+        return true;
+      }
     }
+    return false;  // the array has no room for another
   }
-  return false;
+  // The children stamp is the last tail stamp (see stamps()), when there is
+  // one of its own.
+  const bool can_add = (stamp_layout_ & kOwnChildrenStamp) != 0;
+  ChildMap& children = *map();
+  switch (children.try_put_in_place(child, can_add)) {
+    case ChildMap::PutInPlace::kReplaced: return true;
+    case ChildMap::PutInPlace::kInserted:
+      tail_stamps()[tail_stamp_count() - 1] = stamp;
+      return true;
+    case ChildMap::PutInPlace::kRefused: break;
+  }
+  const bool present = children.find_ptr(child->name()) != nullptr;
+  if (!present && !can_add) return false;
+  // The map is shared with other versions of this node: a new one, and
+  // this node stays where it is.
+  children = children.with(std::move(child));
+  if (!present) tail_stamps()[tail_stamp_count() - 1] = stamp;
+  return true;
 }
 
 NodePtr Node::without_child(std::string_view name, std::uint64_t stamp) const {

@@ -39,11 +39,22 @@ void Store::reset(NodePtr root, std::uint64_t last_stamp) {
 
 template <class F>
 auto Store::live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::declval<Editor&>())) {
-  Editor editor = live_editor();
+  // The editor takes the live root instead of sharing it: while no
+  // transaction holds a snapshot, the nodes on the way to the change are
+  // held once, so they are updated in place rather than copied (see
+  // Editor::replace). Every operation checks all it needs before its one
+  // replace(), so a refused one has changed nothing and the root it hands
+  // back is the one it took.
+  struct GiveBack {
+    NodePtr& root;
+    Editor& editor;
+    ~GiveBack() { root = editor.root(); }
+  };
+  Editor editor(std::move(root_), stamps_, quotas_, usage_);
+  GiveBack give_back{root_, editor};
   auto result = edit(editor);
   refusal_ = result ? std::nullopt : editor.take_refusal();
   if (result) {
-    root_ = editor.root();
     usage_.apply(editor.delta());
     if (changes) {
       for (Change& change : editor.take_changes()) changes->push_back(std::move(change));

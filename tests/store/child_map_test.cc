@@ -1,5 +1,6 @@
 #include "cxxenstored/store/child_map.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -83,6 +84,76 @@ TEST(ChildMap, UpdateOfOneChildAmongThousandsSharesTheRest) {
   // Untouched children are the same objects, not copies.
   EXPECT_EQ(updated.find("c17").get(), before.get());
   EXPECT_EQ(updated.size(), 4096u);
+}
+
+TEST(ChildMap, PutsInPlaceOnlyWhenUnshared) {
+  ChildMap m;
+  for (int i = 0; i < 100; ++i) m = m.with(leaf("c" + std::to_string(i)));
+  const std::string listed = m.listing();  // cached: must not go stale
+  {
+    ChildMap other = m;  // a second holder of the representation
+    NodePtr child = leaf("new");
+    EXPECT_EQ(m.try_put_in_place(child), ChildMap::PutInPlace::kRefused);
+    EXPECT_TRUE(child);  // not taken
+    EXPECT_EQ(other.size(), 100u);
+  }
+  NodePtr child = leaf("new");
+  ASSERT_EQ(m.try_put_in_place(child), ChildMap::PutInPlace::kInserted);
+  EXPECT_EQ(m.size(), 101u);
+  EXPECT_EQ(m.listing(), listed + std::string("new\0", 4));
+  EXPECT_EQ(names(m).back(), "new");
+  NodePtr again = leaf("c5", "v2");
+  EXPECT_EQ(m.try_put_in_place(again, false), ChildMap::PutInPlace::kReplaced);
+  EXPECT_EQ(m.size(), 101u);
+  EXPECT_EQ(m.find("c5")->value(), "v2");
+  EXPECT_EQ(m.listing(), listed + std::string("new\0", 4));  // same names, same place
+  NodePtr absent = leaf("absent");
+  EXPECT_EQ(m.try_put_in_place(absent, false), ChildMap::PutInPlace::kRefused);
+  EXPECT_FALSE(m.find("absent"));
+}
+
+// In-place puts share entries with other versions: none of them may see a
+// change, and the map itself must match a reference throughout.
+TEST(ChildMap, InPlacePutsNeverChangeAnotherVersion) {
+  struct Expected {
+    std::vector<std::string> order;            // names, oldest first
+    std::map<std::string, std::string> values;
+  };
+  const auto matches = [](const ChildMap& map, const Expected& expected) {
+    if (names(map) != expected.order) return false;
+    for (const auto& [name, value] : expected.values) {
+      NodePtr child = map.find(name);
+      if (!child || child->value() != value) return false;
+    }
+    return true;
+  };
+  std::mt19937 rng(99);
+  ChildMap m;
+  Expected now;
+  std::vector<std::pair<ChildMap, Expected>> versions;
+  for (int i = 0; i < 6000; ++i) {
+    const unsigned pick = rng() % 100;
+    if (pick < 2) {
+      versions.emplace_back(m, now);  // m is shared from here on
+    } else if (pick < 4 && !versions.empty()) {
+      versions.erase(versions.begin() + static_cast<std::ptrdiff_t>(rng() % versions.size()));
+    } else if (pick < 8 && !now.order.empty()) {
+      const std::size_t k = rng() % now.order.size();
+      m = m.without(now.order[k]);
+      now.values.erase(now.order[k]);
+      now.order.erase(now.order.begin() + static_cast<std::ptrdiff_t>(k));
+    } else {
+      const std::string name = "n" + std::to_string(rng() % 3000);
+      const std::string value = std::to_string(i);
+      NodePtr child = leaf(name, value);
+      if (m.try_put_in_place(child) == ChildMap::PutInPlace::kRefused) m = m.with(std::move(child));
+      if (!now.values.count(name)) now.order.push_back(name);
+      now.values[name] = value;
+    }
+    ASSERT_EQ(m.size(), now.order.size());
+  }
+  EXPECT_TRUE(matches(m, now));
+  for (const auto& [version, expected] : versions) EXPECT_TRUE(matches(version, expected));
 }
 
 }  // namespace

@@ -243,5 +243,47 @@ TEST_F(StoreTest, StampsNameContentNotSubtrees) {
   EXPECT_NE(lookup_node(store.root(), "/s")->stamps().children, parent_after.children);
 }
 
+// Live writes update unshared nodes in place (Store::live_update); a
+// transaction's snapshot shares them, and must go on seeing its own tree.
+TEST_F(StoreTest, InPlaceLiveWritesLeaveSnapshotsAlone) {
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(store.write(kDom0, "/dir/c" + std::to_string(i), "old"));
+  for (int i = 100; i < 110; ++i) ASSERT_TRUE(store.write(kDom0, "/dir/c" + std::to_string(i), "old"));
+  auto before = store.listing(kDom0, "/dir");
+  ASSERT_TRUE(before);
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.read(kDom0, "/dir/c3", tx.get()));
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(store.write(kDom0, "/dir/c" + std::to_string(i), "new"));
+    ASSERT_TRUE(store.write(kDom0, "/dir/n" + std::to_string(i), "added"));
+  }
+  EXPECT_EQ(*store.read(kDom0, "/dir/c3", tx.get()), "old");
+  EXPECT_EQ(store.read(kDom0, "/dir/n3", tx.get()).error().code, ENOENT);
+  EXPECT_EQ(*store.listing(kDom0, "/dir", tx.get()), *before);
+  EXPECT_EQ(*store.read(kDom0, "/dir/c3"), "new");
+  EXPECT_EQ(*store.read(kDom0, "/dir/n49"), "added");
+  tx.reset();
+  // No snapshot left: from here on the directory grows in place, and its
+  // listing follows.
+  const std::uint64_t stamp = lookup_node(store.root(), "/dir")->stamps().children;
+  ASSERT_TRUE(store.write(kDom0, "/dir/last", "x"));
+  auto after = store.listing(kDom0, "/dir");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->size(), before->size() + 10 * 3 + 40 * 4 + 5);  // n0..n49, "last"
+  EXPECT_EQ(after->substr(after->size() - 5), std::string("last\0", 5));
+  EXPECT_NE(lookup_node(store.root(), "/dir")->stamps().children, stamp);
+}
+
+TEST_F(StoreTest, RefusedLiveWriteChangesNothing) {
+  Store small(Quotas{.nodes_per_domain = 2});
+  ASSERT_TRUE(small.mkdir(kDom0, "/local/domain/1"));
+  ASSERT_TRUE(small.set_perms(kDom0, "/local/domain/1", perms("n1\0"s, 1)));
+  ASSERT_TRUE(small.write(guest1, "/local/domain/1/a", "1"));
+  const std::string listed = *small.listing(kDom0, "/local/domain/1");
+  EXPECT_EQ(small.write(guest1, "/local/domain/1/b", "2").error().code, ENOSPC);
+  EXPECT_EQ(*small.listing(kDom0, "/local/domain/1"), listed);
+  EXPECT_EQ(small.read(kDom0, "/local/domain/1/b").error().code, ENOENT);
+  EXPECT_EQ(*small.read(kDom0, "/local/domain/1/a"), "1");
+}
+
 }  // namespace
 }  // namespace cxxenstored::store

@@ -39,12 +39,17 @@ class ChildMap {
   // The same without touching reference counts (path walks).
   const Node* find_ptr(std::string_view name) const;
 
-  // Puts child in place of the entry of the same name without copying, when
-  // this map is the only holder of its representation and of every entry on
-  // the way to that name, so that no other map can see the change (see
-  // Editor::replace). False, with nothing changed, otherwise or when no
-  // entry has that name. The names, and so the listing, stay the same.
-  bool try_replace_in_place(NodePtr& child);
+  // What try_put_in_place did.
+  enum class PutInPlace { kReplaced, kInserted, kRefused };
+  // Puts child into this map without copying it, when this map is the only
+  // holder of its representation (see Editor::replace): in place of the
+  // entry of the same name (keeping its place in creation order), or as the
+  // newest entry. Entries on the way down are changed where they too are
+  // held only here, and copied (as with() does) from the first shared one
+  // on. kRefused, with nothing changed, when the representation is shared
+  // or the small form would outgrow its limit; also, with insert_allowed
+  // false, when the name is new.
+  PutInPlace try_put_in_place(NodePtr& child, bool insert_allowed = true);
 
   // A map where child replaces the entry of the same name (keeping its place
   // in creation order) or is added as the newest entry.
@@ -120,6 +125,9 @@ class ChildMap {
   // Inserts or replaces; *replaced tells which happened.
   static EntryPtr insert(const EntryPtr& e, const NodePtr& child, std::uint64_t order,
                          bool* replaced);
+  // try_put_in_place's descent: slot is held only by its parent.
+  static PutInPlace put_unshared(EntryPtr& slot, NodePtr& child, std::uint64_t order,
+                                 bool insert_allowed);
   static EntryPtr erase(const EntryPtr& e, std::string_view name, bool* erased);
   static EntryPtr erase_min(const EntryPtr& e, EntryPtr* min_out);
   static const Entry* find_entry(const Entry* e, std::string_view name);

@@ -108,13 +108,14 @@ class Node : public boost::intrusive_ref_counter<Node, boost::thread_unsafe_coun
   NodePtr with_child(NodePtr child, std::uint64_t stamp) const;
   NodePtr without_child(std::string_view name, std::uint64_t stamp) const;
 
-  // Puts child in place of this node's child of the same name, changing this
-  // node itself: only for a node no one else can see (Editor::replace checks
-  // that every node from its private root down is held once). Stamps stay,
-  // as with_child keeps them for an existing name. False, with nothing
-  // changed, when no child has that name (adding one changes the node's
-  // size: use with_child).
-  bool replace_child_in_place(NodePtr& child);
+  // Puts child in place of this node's child of the same name (stamps
+  // stay, as with_child keeps them), or adds it (the children stamp becomes
+  // stamp), changing this node itself: only for a node no one else can see
+  // (Editor::replace checks that every node from its private root down is
+  // held once). Adding needs room: a node with a child map and a children
+  // stamp of its own (a large directory after its first update). False,
+  // with nothing changed, when there is none: use with_child.
+  bool put_child_in_place(NodePtr& child, std::uint64_t stamp);
 
  private:
   // child_slots_ value meaning "one ChildMap follows instead of pointers".

@@ -158,31 +158,38 @@ void Connection::pump() {
   if (pumping_ || closed_) return;
   pumping_ = true;
   settle();
-  // Everything handed over below leaves in one gathered write.
-  transport_->cork();
-  // Replies go straight on (the peer asked for them, and the output bound
-  // stops the requests that make them); events only while the transport is
-  // below its window, so that those the peer is slow to take stay here,
-  // droppable. Order is kept: a reply waits behind queued events.
-  while (!queue_.empty() && !closed_ &&
-         (!queue_.front().event || transport_->pending_output() < window())) {
-    Outgoing out = take_front();
-    // Without an alarm, late events are caught here instead.
-    if (out.deadline && *out.deadline <= now()) {
-      drop_event("not reading its watch events, dropping those older than the watch-event timeout",
-                 logged_timeout_drop_);
-      continue;
+  for (;;) {
+    // Everything handed over in one round leaves in one gathered write.
+    transport_->cork();
+    // Replies go straight on (the peer asked for them, and the output bound
+    // stops the requests that make them); events only while the transport
+    // is below its window, so that those the peer is slow to take stay
+    // here, droppable. Order is kept: a reply waits behind queued events.
+    while (!queue_.empty() && !closed_ &&
+           (!queue_.front().event || transport_->pending_output() < window())) {
+      Outgoing out = take_front();
+      // Without an alarm, late events are caught here instead.
+      if (out.deadline && *out.deadline <= now()) {
+        drop_event("not reading its watch events, dropping those older than the watch-event timeout",
+                   logged_timeout_drop_);
+        continue;
+      }
+      const std::size_t size = out.bytes.size();
+      handed_total_ += size;
+      if (out.ticket) in_flight_.push_back({handed_total_, std::move(out.ticket)});
+      if (options_.metrics) {
+        options_.metrics->count_bytes(domain_, metrics_transport(kind_), 0, size);
+        if (out.event) options_.metrics->count_watch_event(domain_, true);
+      }
+      transport_->send(std::move(out.bytes));
     }
-    const std::size_t size = out.bytes.size();
-    handed_total_ += size;
-    if (out.ticket) in_flight_.push_back({handed_total_, std::move(out.ticket)});
-    if (options_.metrics) {
-      options_.metrics->count_bytes(domain_, metrics_transport(kind_), 0, size);
-      if (out.event) options_.metrics->count_watch_event(domain_, true);
-    }
-    transport_->send(std::move(out.bytes));
+    transport_->uncork();
+    // A socket with room takes the round before uncork() returns, and then
+    // no drain is reported later: what the window held back goes now.
+    if (closed_ || queue_.empty() || transport_->pending_output() >= window()) break;
   }
-  transport_->uncork();
+  // Likewise what left at once is no longer outstanding.
+  settle();
   pumping_ = false;
 }
 

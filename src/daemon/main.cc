@@ -99,8 +99,10 @@ int main(int argc, char** argv) {
     spdlog::info("--no-domain-init: guest rings are not served, unix socket clients are dom0");
   }
 
-  // One thread runs the loop: the concurrency hint lets Asio skip locking.
-  boost::asio::io_context io{1};
+  // One thread runs the loop and nothing else touches it (signals arrive
+  // through signal_set's pipe, in that thread), so Asio may skip the locks
+  // of its scheduler and reactor: a lock and unlock per handler otherwise.
+  boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   cxxenstored::daemon::Daemon daemon(io, options, std::vector<std::string>(argv, argv + argc));
   std::string socket_path = cxxenstored::daemon::default_socket_path();
   if (options.live_update) {

@@ -49,11 +49,13 @@ bool is_special(std::string_view path) { return !path.empty() && path.front() ==
 bool is_valid_path(std::string_view path, bool allow_special, std::size_t max_relative) {
   if (path.empty()) return false;
   if (path.front() != '/' && !(allow_special && path.front() == '@')) return false;
-  if (path.find("//") != std::string_view::npos) return false;
   if (path.size() > 1 && path.back() == '/') return false;
   if (path.size() - home_prefix_length(path) > max_relative) return false;
+  // One pass for the characters and for empty components ("//").
+  char previous = '\0';
   for (char c : path) {
-    if (!is_allowed_char(c)) return false;
+    if (!is_allowed_char(c) || (c == '/' && previous == '/')) return false;
+    previous = c;
   }
   return true;
 }

@@ -272,6 +272,8 @@ void Connection::process() {
   if (processing_) return;  // a reply delivered during handle() re-enters
   processing_ = true;
   auto self = shared_from_this();
+  // Replies to requests that arrived together (pipelined) leave together.
+  transport_->cork();
   while (!closed_) {
     if (output_full()) {
       if (!input_paused()) transport_->pause_input();
@@ -303,7 +305,13 @@ void Connection::process() {
     if (!request) break;
     run(*request);
   }
+  transport_->uncork();
   processing_ = false;
+  // What the window held back while corked, and what left at uncork().
+  if (!closed_ && (!queue_.empty() || !in_flight_.empty())) pump();
+  // Output that filled up while corked may have left at uncork() at once,
+  // with no drain reported to resume on.
+  if (paused_for_output_ && !closed_ && !output_full()) maybe_resume();
   if (decoder_.broken() && !closed_) {
     // A payload above XENSTORE_PAYLOAD_MAX: the C daemon drops the client.
     spdlog::warn("{}: message longer than {} bytes, closing", transport_->describe(),

@@ -33,12 +33,12 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     if (finished_ || bytes.empty()) return;
     pending_ += bytes.size();
     queue_.push_back(std::move(bytes));
-    if (!writing_ && !corked_) write_front();
+    if (!writing_ && corks_ == 0) write_front();
   }
 
-  void cork() { corked_ = true; }
+  void cork() { ++corks_; }
   void uncork() {
-    corked_ = false;
+    if (corks_ > 0 && --corks_ > 0) return;
     if (!writing_ && !finished_ && !queue_.empty()) write_front();
   }
 
@@ -187,7 +187,7 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   std::size_t pending_ = 0;
   bool reading_ = false;
   bool writing_ = false;
-  bool corked_ = false;
+  int corks_ = 0;  // cork() calls not yet matched by uncork()
   bool paused_ = false;
   bool finished_ = false;
 };

@@ -1,10 +1,13 @@
-// Watch-event delivery over unix sockets under load, against the real daemon
-// process (and Debian's C xenstored in the "reference.*" registration):
-// events fired by many pipelined writes reach every watcher complete and in
-// order, and on the writer's own connection its event still comes before the
-// write's reply, as the C daemon queues them. cxxenstored hands socket
-// events over in batches (connection/event_flush_scheduler.h); these pin
-// down what the batching must not change.
+// Delivery over unix sockets under load, against the real daemon process
+// (and Debian's C xenstored in the "reference.*" registration): events
+// fired by many pipelined writes reach every watcher complete and in order;
+// on the writer's own connection its event still comes before the write's
+// reply, as the C daemon queues them; and replies to a burst of pipelined
+// requests far beyond the daemon's output bound all arrive, in order.
+// cxxenstored hands socket events over in batches
+// (connection/event_flush_scheduler.h) and writes the replies of requests
+// that arrived together in one gathered write; these pin down what that
+// must not change.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -83,6 +86,26 @@ TEST_F(SocketTest, EveryWatcherGetsEveryEventOfPipelinedWritesInOrder) {
     }
     // Nothing extra: no duplicate, nothing out of the burst.
     EXPECT_FALSE(watchers[i].receive(100ms)) << "watcher " << i;
+  }
+  expect_others_served();
+}
+
+TEST_F(SocketTest, RepliesToABurstBeyondTheOutputBoundAllArriveInOrder) {
+  // 400 reads of a 4000-byte value: 1.6 MB of replies to requests that
+  // arrive together, against a 256 KiB output bound (ours).
+  WireClient c = connect();
+  const std::string value(4000, 'v');
+  ASSERT_EQ(c.call(XS_WRITE, write_payload("/burst", value)), kOk);
+  constexpr int kReads = 400;
+  std::string burst;
+  for (int k = 0; k < kReads; ++k) burst += WireClient::frame(XS_READ, nul_terms({"/burst"}), 0, k + 1);
+  ASSERT_TRUE(c.send_raw(burst));
+  for (int k = 0; k < kReads; ++k) {
+    auto r = c.receive();
+    ASSERT_TRUE(r) << "reply " << k;
+    ASSERT_EQ(r->type, XS_READ);
+    ASSERT_EQ(r->req_id, static_cast<std::uint32_t>(k + 1));
+    ASSERT_EQ(r->payload, value);
   }
   expect_others_served();
 }

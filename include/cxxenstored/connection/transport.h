@@ -48,8 +48,9 @@ class Transport {
   // Queues bytes for the peer (whole messages; the transport may split them).
   virtual void send(std::string bytes) = 0;
   // Between cork() and uncork(), send() only queues: what was sent in
-  // between leaves together (one gathered write) at uncork(). Transports
-  // that write each message as it comes ignore both.
+  // between leaves together (one gathered write) at the uncork() that
+  // matches the first cork() (they nest). Transports that write each
+  // message as it comes ignore both.
   virtual void cork() {}
   virtual void uncork() {}
   // Bytes queued and not yet taken by the peer.

@@ -29,6 +29,18 @@ std::string write_payload(const std::string& path, std::string_view value) {
   return p;
 }
 
+// Reads the replies to a burst whose requests carried req_ids 1..count:
+// each must come in order, of the request's type, with this payload.
+void expect_burst_replies(WireClient& c, int count, std::uint32_t type, const std::string& payload) {
+  for (int k = 0; k < count; ++k) {
+    auto r = c.receive();
+    ASSERT_TRUE(r) << "reply " << k;
+    ASSERT_EQ(r->type, type);
+    ASSERT_EQ(r->req_id, static_cast<std::uint32_t>(k + 1));
+    ASSERT_EQ(r->payload, payload);
+  }
+}
+
 // The path of a watch event's payload ("path\0token\0").
 std::string event_path(const WireReply& m) { return m.payload.substr(0, m.payload.find('\0')); }
 
@@ -68,13 +80,7 @@ TEST_F(SocketTest, EveryWatcherGetsEveryEventOfPipelinedWritesInOrder) {
   for (int k = 0; k < kWrites; ++k)
     burst += WireClient::frame(XS_WRITE, write_payload("/fan/e" + std::to_string(k), "v"), 0, k + 1);
   ASSERT_TRUE(writer.send_raw(burst));
-  for (int k = 0; k < kWrites; ++k) {
-    auto r = writer.receive();
-    ASSERT_TRUE(r) << "reply " << k;
-    ASSERT_EQ(r->type, XS_WRITE);
-    ASSERT_EQ(r->req_id, static_cast<std::uint32_t>(k + 1));
-    ASSERT_EQ(r->payload, kOk);
-  }
+  expect_burst_replies(writer, kWrites, XS_WRITE, kOk);
   for (int i = 0; i < kWatchers; ++i) {
     const std::string token = "w" + std::to_string(i);
     for (int k = 0; k < kWrites; ++k) {
@@ -100,13 +106,7 @@ TEST_F(SocketTest, RepliesToABurstBeyondTheOutputBoundAllArriveInOrder) {
   std::string burst;
   for (int k = 0; k < kReads; ++k) burst += WireClient::frame(XS_READ, nul_terms({"/burst"}), 0, k + 1);
   ASSERT_TRUE(c.send_raw(burst));
-  for (int k = 0; k < kReads; ++k) {
-    auto r = c.receive();
-    ASSERT_TRUE(r) << "reply " << k;
-    ASSERT_EQ(r->type, XS_READ);
-    ASSERT_EQ(r->req_id, static_cast<std::uint32_t>(k + 1));
-    ASSERT_EQ(r->payload, value);
-  }
+  expect_burst_replies(c, kReads, XS_READ, value);
   expect_others_served();
 }
 

@@ -34,7 +34,11 @@ std::string default_socket_path() {
 }
 
 Daemon::Daemon(asio::io_context& io, const Options& options, std::vector<std::string> argv)
-    : io_(io), clock_(io.get_executor()), event_flush_(io.get_executor()), limits_(options.limits), store_(options.quotas),
+    : io_(io),
+      clock_(io.get_executor()),
+      event_flush_(io.get_executor()),
+      limits_(options.limits),
+      store_(options.quotas),
       engine_(store_, watches_, domains_, control_, limits_, connections_),
       lu_session_(std::move(argv), liveupdate::probe_binary), lu_timer_(io) {
   engine_.set_keep_orphans(options.keep_orphans);

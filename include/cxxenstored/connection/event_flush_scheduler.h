@@ -39,7 +39,6 @@ class EventFlushScheduler {
   // The connection has events waiting: it gets its flush_events() call in a
   // later turn. The caller schedules each connection once until that call.
   void schedule(std::weak_ptr<Connection> connection);
-  std::size_t waiting() const { return waiting_.size(); }
 
  private:
   void post_turn();

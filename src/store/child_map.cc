@@ -14,6 +14,20 @@ std::uint8_t height_of(const E& e) { return e ? static_cast<std::uint8_t>(e->hei
 template <class E>
 std::uint32_t count_of(const E& e) { return e ? e->count : 0; }
 
+// The order of names in the tree: bytewise as unsigned chars, a prefix
+// first (std::string_view::compare's order). Spelled out because names are
+// short (domain ids, "device", "state"): a loop over a few bytes is cheaper
+// than a call to memcmp at every level of a large directory's tree.
+[[gnu::always_inline]] inline int compare_names(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
 constexpr std::size_t pooled_size(std::size_t bytes) {
   return (bytes + NodePool::kGranule - 1) / NodePool::kGranule * NodePool::kGranule;
 }
@@ -68,7 +82,7 @@ ChildMap::EntryPtr ChildMap::balance(NodePtr child, std::uint64_t order, EntryPt
 ChildMap::EntryPtr ChildMap::insert(const EntryPtr& e, const NodePtr& child, std::uint64_t order,
                                     bool* replaced) {
   if (!e) return make(child, order, nullptr, nullptr);
-  const int cmp = child->name().compare(e->child->name());
+  const int cmp = compare_names(child->name(), e->child->name());
   if (cmp == 0) {
     *replaced = true;
     return make(child, e->order, e->left, e->right);
@@ -87,7 +101,7 @@ ChildMap::EntryPtr ChildMap::erase_min(const EntryPtr& e, EntryPtr* min_out) {
 
 ChildMap::EntryPtr ChildMap::erase(const EntryPtr& e, std::string_view name, bool* erased) {
   if (!e) return nullptr;
-  const int cmp = std::string_view(e->child->name()).compare(name);
+  const int cmp = compare_names(e->child->name(), name);
   if (cmp == 0) {
     *erased = true;
     if (!e->left) return e->right;
@@ -108,7 +122,7 @@ ChildMap::EntryPtr ChildMap::erase(const EntryPtr& e, std::string_view name, boo
 
 const ChildMap::Entry* ChildMap::find_entry(const Entry* e, std::string_view name) {
   while (e) {
-    const int cmp = std::string_view(e->child->name()).compare(name);
+    const int cmp = compare_names(e->child->name(), name);
     if (cmp == 0) return e;
     e = cmp > 0 ? e->left.get() : e->right.get();
   }
@@ -163,7 +177,7 @@ ChildMap::PutInPlace ChildMap::put_unshared(EntryPtr& slot, NodePtr& child, std:
   // Held only through this map (checked at every step down): changing it
   // changes no other version.
   Entry* e = const_cast<Entry*>(slot.get());
-  const int cmp = child->name().compare(e->child->name());
+  const int cmp = compare_names(child->name(), e->child->name());
   if (cmp == 0) {
     e->child = std::move(child);
     return PutInPlace::kReplaced;

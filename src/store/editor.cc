@@ -8,29 +8,6 @@ namespace cxxenstored::store {
 
 namespace {
 
-// The ancestors of a node on the way down from the root, without a heap
-// allocation for paths up to kInline components.
-class AncestorChain {
- public:
-  void push_back(const Node* node) {
-    if (size_ < kInline) {
-      inline_[size_] = node;
-    } else {
-      overflow_.push_back(node);
-    }
-    ++size_;
-  }
-  std::size_t size() const { return size_; }
-  const Node* back() const { return (*this)[size_ - 1]; }
-  const Node* operator[](std::size_t i) const { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
-
- private:
-  static constexpr std::size_t kInline = 16;
-  const Node* inline_[kInline] = {};
-  std::vector<const Node*> overflow_;
-  std::size_t size_ = 0;
-};
-
 // Counts the nodes and bytes of a subtree per owner, to un-charge a
 // removal. path_length is the subtree root's.
 void count_owners(const Node& node, std::size_t path_length, UsageDelta& delta, std::int64_t sign) {
@@ -94,18 +71,7 @@ NodePtr lookup_node(const NodePtr& root, std::string_view path) {
 }
 
 std::string_view nearest_existing(const NodePtr& root, std::string_view path) {
-  const Node* node = root.get();
-  std::size_t end = 1;  // "/" always exists
-  std::size_t begin = 1;
-  while (begin < path.size()) {
-    std::size_t slash = path.find('/', begin);
-    if (slash == std::string_view::npos) slash = path.size();
-    node = node->children().find_ptr(path.substr(begin, slash - begin));
-    if (!node) break;
-    end = slash;
-    begin = slash + 1;
-  }
-  return path.substr(0, end);
+  return Descent(root.get(), path).deepest_path();
 }
 
 void Editor::observe(std::string_view path, Aspect aspect, const Node* node) {
@@ -196,22 +162,25 @@ void Editor::replace(std::string_view path, NodePtr node) {
     root_ = std::move(node);
     return;
   }
-  // The ancestors, root first, held as raw pointers: a reference held here
-  // would make every one of them look shared.
-  AncestorChain chain;
-  chain.push_back(root_.get());
-  PathComponents components(parent_path(path));
-  std::string_view name;
-  while (components.next(&name)) chain.push_back(chain.back()->children().find_ptr(name));
-  // How many of them, from the root down, no one but this editor can reach:
-  // the root held only by this editor, each further node only by its
-  // parent. A transaction's tree after its first write, and a commit's
-  // replay after its first operation, are like that; the live tree and every
-  // snapshot are not (the store, the transaction and the editor share them).
+  const Descent ancestors(root_.get(), parent_path(path));
+  replace(ancestors, ancestors.size(), std::move(node));
+}
+
+void Editor::replace(const Descent& path_nodes, std::size_t depth, NodePtr node) {
+  if (depth == 0) {
+    root_ = std::move(node);
+    return;
+  }
+  // How many of the ancestors, from the root down, no one but this editor
+  // can reach: the root held only by this editor, each further node only by
+  // its parent. A transaction's tree after its first write, a commit's
+  // replay after its first operation and the live tree while no snapshot
+  // shares it are like that; a tree a snapshot or listing cache also holds
+  // is not.
   std::size_t unshared = 0;
   if (root_->use_count() == 1) {
     unshared = 1;
-    while (unshared < chain.size() && chain[unshared]->use_count() == 1) ++unshared;
+    while (unshared < depth && path_nodes[unshared]->use_count() == 1) ++unshared;
   }
   // Rebuild upwards: each shared ancestor gets a copy pointing at the new
   // child. Replacing an existing child keeps the ancestors' stamps; adding
@@ -219,14 +188,14 @@ void Editor::replace(std::string_view path, NodePtr node) {
   // stamp.
   const std::uint64_t stamp = stamps_.next();
   NodePtr current = std::move(node);
-  std::size_t i = chain.size();
-  for (; i > unshared; --i) current = chain[i - 1]->with_child(std::move(current), stamp);
+  std::size_t i = depth;
+  for (; i > unshared; --i) current = path_nodes[i - 1]->with_child(std::move(current), stamp);
   // An unshared ancestor takes its new child in place, and the nodes above
   // it stay as they are; only adding a name (a bigger node, new stamps) still
   // copies it, for its own parent to take in place.
   for (; i > 0; --i) {
     // Unshared, as counted above: no other version of the tree refers to it.
-    Node* owner = const_cast<Node*>(chain[i - 1]);
+    Node* owner = const_cast<Node*>(path_nodes[i - 1]);
     if (owner->put_child_in_place(current, stamp)) return;
     current = owner->with_child(std::move(current), stamp);
   }
@@ -274,28 +243,25 @@ Result<void> Editor::charge_bytes(const Caller& caller, DomainId domain, std::in
 
 Result<void> Editor::check_memory(const Caller& caller, const UsageDelta& before) {
   if (caller.privileged) return {};
-  for (const auto& [domain, bytes] : delta_.all_bytes()) {
+  for (const UsageDelta::Entry& e : delta_.entries()) {
     // Only domains this operation charged more can have crossed.
-    if (bytes <= before.bytes(domain) || !exceeds_memory(caller, domain, bytes)) continue;
-    if (observer_) observer_->observed_bytes(domain, live_usage_.memory(domain));
+    if (e.bytes <= before.bytes(e.domain) || !exceeds_memory(caller, e.domain, e.bytes)) continue;
+    if (observer_) observer_->observed_bytes(e.domain, live_usage_.memory(e.domain));
     delta_ = before;
     return refuse(QuotaName::kMemory, Error{ENOMEM});
   }
   return {};
 }
 
-Result<void> Editor::create(const Caller& caller, std::string_view path, std::string_view value) {
-  // Find the nearest existing ancestor; every missing node below it down to
-  // path is created with its permissions (the caller owning them when it is
-  // an unprivileged domain, as the C daemon does).
+Result<void> Editor::create(const Caller& caller, std::string_view path, std::string_view value,
+                            const Descent& walked) {
+  // Every missing node from path up to just below the nearest existing
+  // ancestor is created, with that ancestor's permissions (the caller owning
+  // them when it is an unprivileged domain, as the C daemon does).
+  const std::string_view ancestor = walked.deepest_path();
+  const Node* parent = walked.deepest();
   std::vector<std::string_view> missing{path};
-  std::string_view ancestor = parent_path(path);
-  NodePtr parent = lookup_node(root_, ancestor);
-  while (!parent) {
-    missing.push_back(ancestor);
-    ancestor = parent_path(ancestor);
-    parent = lookup_node(root_, ancestor);
-  }
+  for (std::string_view p = parent_path(path); p.size() > ancestor.size(); p = parent_path(p)) missing.push_back(p);
   // Nothing to observe here: the reply (OK) depends only on what
   // error_from_ancestors already checked, and what gets built (inherited
   // permissions, place among the siblings) is recomputed on the live tree
@@ -336,10 +302,6 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
   delta_.add_bytes(parent->perms().owner(), signed_size(base_name(top).size() + 1));
   if (auto fits = check_memory(caller, saved); !fits) return fits;
 
-  // A reference held here would make the parent look shared to replace(),
-  // which would then copy it (a large directory: its whole path of entries)
-  // instead of adding the new child in place.
-  parent.reset();
   const std::uint64_t stamp = stamps_.next();
   const Stamps fresh{stamp, stamp, stamp};
   NodePtr built = make_node(std::string(base_name(path)), std::string(value), perms, ChildMap(), fresh);
@@ -347,7 +309,7 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
     built = make_node(std::string(base_name(missing[i])), std::string(), perms,
                       ChildMap().with(std::move(built)), fresh);
   }
-  replace(top, std::move(built));
+  replace(walked, walked.size(), std::move(built));
   if (observer_) {
     observer_->created(top);
     observer_->wrote(ancestor, Aspect::kChildren);
@@ -361,24 +323,26 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
 // guest the reply depends on which node's permissions apply.
 Result<void> Editor::write(const Caller& caller, std::string_view path, std::string_view value) {
   stamps_.set_issuer(caller.domain);
-  NodePtr node = lookup_node(root_, path);
-  if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
+  const Descent walked(root_.get(), path);
+  const Node* node = walked.found() ? walked.deepest() : nullptr;
+  if (!caller.privileged) observe(path, Aspect::kExistence, node);
   if (!node) {
     Error error = error_from_ancestors(caller, path, kAccessWrite, Error{ENOENT});
     if (error.code != ENOENT) return error;
-    CXS_TRY(create(caller, path, value));
+    CXS_TRY(create(caller, path, value, walked));
     // The value is the writer's whether or not the node existed (unlike
     // MKDIR, which keeps a value someone else may have written meanwhile).
     if (observer_) observer_->wrote(path, Aspect::kValue);
     return {};
   }
   if (!caller.privileged) {
-    observe(path, Aspect::kPerms, node.get());
+    observe(path, Aspect::kPerms, node);
     if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
   }
   CXS_TRY(check_node_size(caller, path, *node, 0, value.size(), node->perms().size()));
   CXS_TRY(charge_bytes(caller, node->perms().owner(), signed_size(value.size()) - signed_size(node->value().size())));
-  replace(path, node->with_value(std::string(value), stamps_.next()));
+  // node goes with the replacement: nothing uses it after this line.
+  replace(walked, walked.size() - 1, node->with_value(std::string(value), stamps_.next()));
   if (observer_) observer_->wrote(path, Aspect::kValue);
   changes_.push_back(Change{std::string(path), nullptr, std::nullopt});
   return {};
@@ -386,16 +350,17 @@ Result<void> Editor::write(const Caller& caller, std::string_view path, std::str
 
 Result<void> Editor::mkdir(const Caller& caller, std::string_view path) {
   stamps_.set_issuer(caller.domain);
-  NodePtr node = lookup_node(root_, path);
-  if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
+  const Descent walked(root_.get(), path);
+  const Node* node = walked.found() ? walked.deepest() : nullptr;
+  if (!caller.privileged) observe(path, Aspect::kExistence, node);
   if (!node) {
     Error error = error_from_ancestors(caller, path, kAccessWrite, Error{ENOENT});
     if (error.code != ENOENT) return error;
-    return create(caller, path, {});
+    return create(caller, path, {}, walked);
   }
   // Already there: fine, if the caller could have written it.
   if (!caller.privileged) {
-    observe(path, Aspect::kPerms, node.get());
+    observe(path, Aspect::kPerms, node);
     if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
   }
   return {};

@@ -56,19 +56,19 @@ std::size_t charged_node_memory(std::size_t path_length, std::size_t perm_count,
 }
 
 namespace {
-void apply_to(std::unordered_map<DomainId, std::int64_t>& table,
-              const std::unordered_map<DomainId, std::int64_t>& delta) {
-  for (const auto& [domain, n] : delta) {
-    auto& value = table[domain];
-    value += n;
-    if (value == 0) table.erase(domain);
-  }
+void add_to(std::unordered_map<DomainId, std::int64_t>& table, DomainId domain, std::int64_t n) {
+  if (n == 0) return;
+  auto& value = table[domain];
+  value += n;
+  if (value == 0) table.erase(domain);
 }
 }  // namespace
 
 void Usage::apply(const UsageDelta& delta) {
-  apply_to(nodes_, delta.all());
-  apply_to(bytes_, delta.all_bytes());
+  for (const UsageDelta::Entry& e : delta.entries()) {
+    add_to(nodes_, e.domain, e.nodes);
+    add_to(bytes_, e.domain, e.bytes);
+  }
 }
 
 }  // namespace cxxenstored::store

@@ -201,7 +201,7 @@ Result<ChangeList> Store::commit(Transaction& tx) {
         case Kind::kWrite: return editor.write(op.caller, op.path, op.value);
         case Kind::kMkdir: return editor.mkdir(op.caller, op.path);
         case Kind::kRm: return editor.rm(op.caller, op.path);
-        case Kind::kSetPerms: return editor.set_perms(op.caller, op.path, op.perms);
+        case Kind::kSetPerms: return editor.set_perms(op.caller, op.path, *op.perms);
       }
       return Error{EINVAL};
     }();

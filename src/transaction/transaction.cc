@@ -8,21 +8,25 @@ using store::Aspect;
 
 namespace {
 std::uint8_t bit(Aspect aspect) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(aspect)); }
-
-// The value for path, inserted (value-initialised) when missing; the key
-// string is made only then.
-template <class Map>
-typename Map::mapped_type& entry(Map& map, std::string_view path) {
-  auto it = map.find(path);
-  if (it == map.end()) it = map.emplace(std::string(path), typename Map::mapped_type{}).first;
-  return it->second;
-}
 }  // namespace
 
+Transaction::PathState& Transaction::state(std::string_view path) {
+  auto it = paths_.find(path);
+  if (it == paths_.end()) it = paths_.emplace(std::string(path), PathState{}).first;
+  return it->second;
+}
+
+const Transaction::PathState* Transaction::find_state(std::string_view path) const {
+  auto it = paths_.find(path);
+  return it == paths_.end() ? nullptr : &it->second;
+}
+
 void Transaction::touch(std::string_view path) {
-  if (touched_paths_.find(path) != touched_paths_.end()) return;
-  touched_paths_.emplace(path);
-  touched_undo_.emplace_back(path);
+  PathState& s = state(path);
+  if (s.touched) return;
+  s.touched = true;
+  ++touched_count_;
+  touched_undo_.push_back(&s);
 }
 
 Transaction::Transaction(NodePtr snapshot, store::StampSource& stamps, const store::Quotas& quotas,
@@ -35,15 +39,14 @@ void Transaction::advance_snapshot(NodePtr root) {
   editor_.restore(std::move(root), editor_.delta(), editor_.changes().size());
 }
 
-// Marks in written_, besides the aspect bits for kValue and kPerms.
+// Marks in PathState::written, besides the aspect bits for kValue and kPerms.
 constexpr std::uint8_t kRemovedMark = 1u << 6;  // removed (whatever is there now is ours)
 constexpr std::uint8_t kCreatedMark = 1u << 7;  // created where the snapshot had nothing
 
 std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_view path) const {
   for (std::string_view p = path;; p = store::parent_path(p)) {
-    auto it = written_.find(p);
-    if (it != written_.end() && (it->second & (kRemovedMark | kCreatedMark)))
-      return {p, it->second};
+    const PathState* s = find_state(p);
+    if (s && (s->written & (kRemovedMark | kCreatedMark))) return {p, s->written};
     if (p == "/") return {};
   }
 }
@@ -65,8 +68,8 @@ std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_
 void Transaction::observed(std::string_view path, Aspect aspect, const store::Node*) {
   touch(path);
   if (aspect == Aspect::kValue || aspect == Aspect::kPerms) {
-    auto it = written_.find(path);
-    if (it != written_.end() && (it->second & bit(aspect))) return;
+    const PathState* s = find_state(path);
+    if (s && (s->written & bit(aspect))) return;
   }
   auto [own, marks] = own_ancestor(path);
   if (own.empty()) return record(path, aspect);
@@ -79,7 +82,7 @@ void Transaction::observed(std::string_view path, Aspect aspect, const store::No
 }
 
 void Transaction::record(std::string_view path, Aspect aspect) {
-  std::uint8_t& seen = entry(recorded_, path);
+  std::uint8_t& seen = state(path).recorded;
   if (seen & bit(aspect)) return;
   seen |= bit(aspect);
   store::NodePtr original = store::lookup_node(snapshot_, path);
@@ -88,9 +91,9 @@ void Transaction::record(std::string_view path, Aspect aspect) {
 
 void Transaction::mark(std::string_view path, std::uint8_t bits) {
   touch(path);
-  std::uint8_t& marks = entry(written_, path);
-  written_undo_.emplace_back(std::string(path), marks);
-  marks |= bits;
+  PathState& s = state(path);
+  written_undo_.emplace_back(&s, s.written);
+  s.written |= bits;
 }
 
 void Transaction::wrote(std::string_view path, Aspect aspect) {
@@ -134,10 +137,11 @@ auto Transaction::guarded(const Caller& caller, F&& op) -> decltype(op()) {
   store::UsageDelta delta_before = editor_.delta();
   const std::size_t changes_before = editor_.changes().size();
   auto result = op();
-  if (touched_paths_.size() > quotas_.transaction_nodes) {
+  if (touched_count_ > quotas_.transaction_nodes) {
     editor_.restore(std::move(root_before), std::move(delta_before), changes_before);
-    for (auto it = written_undo_.rbegin(); it != written_undo_.rend(); ++it) written_[it->first] = it->second;
-    for (const std::string& path : touched_undo_) touched_paths_.erase(path);
+    for (auto it = written_undo_.rbegin(); it != written_undo_.rend(); ++it) it->first->written = it->second;
+    for (PathState* s : touched_undo_) s->touched = false;
+    touched_count_ -= touched_undo_.size();
     refused_transaction_nodes_ = true;
     return Error{ENOSPC};
   }
@@ -145,14 +149,13 @@ auto Transaction::guarded(const Caller& caller, F&& op) -> decltype(op()) {
 }
 
 void Transaction::note_access(std::string_view path) {
-  if (first_access_.find(path) != first_access_.end()) return;
-  const std::size_t order = first_access_.size();
-  first_access_.emplace(std::string(path), order);
+  PathState& s = state(path);
+  if (s.first_access == SIZE_MAX) s.first_access = access_count_++;
 }
 
 std::size_t Transaction::first_access(std::string_view path) const {
-  auto it = first_access_.find(path);
-  return it == first_access_.end() ? SIZE_MAX : it->second;
+  const PathState* s = find_state(path);
+  return s ? s->first_access : SIZE_MAX;
 }
 
 template <class F>

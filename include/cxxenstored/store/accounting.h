@@ -8,35 +8,53 @@
 
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include "cxxenstored/store/path.h"
 
 namespace cxxenstored::store {
 
+// A change to the table, per domain. An operation touches one or two
+// domains (the caller's and a parent's owner), so a short list searched
+// in order beats a hash table that allocates on its first insertion.
 class UsageDelta {
  public:
+  struct Entry {
+    DomainId domain;
+    std::int64_t nodes;
+    std::int64_t bytes;
+  };
+
   void add_nodes(DomainId domain, std::int64_t n) {
-    if (n != 0) nodes_[domain] += n;
+    if (n != 0) at(domain).nodes += n;
   }
   void add_bytes(DomainId domain, std::int64_t n) {
-    if (n != 0) bytes_[domain] += n;
+    if (n != 0) at(domain).bytes += n;
   }
-  std::int64_t nodes(DomainId domain) const { return get(nodes_, domain); }
-  std::int64_t bytes(DomainId domain) const { return get(bytes_, domain); }
-  const std::unordered_map<DomainId, std::int64_t>& all() const { return nodes_; }
-  const std::unordered_map<DomainId, std::int64_t>& all_bytes() const { return bytes_; }
-  void clear() {
-    nodes_.clear();
-    bytes_.clear();
+  std::int64_t nodes(DomainId domain) const {
+    const Entry* e = find(domain);
+    return e ? e->nodes : 0;
   }
+  std::int64_t bytes(DomainId domain) const {
+    const Entry* e = find(domain);
+    return e ? e->bytes : 0;
+  }
+  // Every domain with a change (either count may be zero).
+  const std::vector<Entry>& entries() const { return entries_; }
+  void clear() { entries_.clear(); }
 
  private:
-  static std::int64_t get(const std::unordered_map<DomainId, std::int64_t>& m, DomainId d) {
-    auto it = m.find(d);
-    return it == m.end() ? 0 : it->second;
+  const Entry* find(DomainId domain) const {
+    for (const Entry& e : entries_)
+      if (e.domain == domain) return &e;
+    return nullptr;
   }
-  std::unordered_map<DomainId, std::int64_t> nodes_;
-  std::unordered_map<DomainId, std::int64_t> bytes_;
+  Entry& at(DomainId domain) {
+    for (Entry& e : entries_)
+      if (e.domain == domain) return e;
+    return entries_.emplace_back(Entry{domain, 0, 0});
+  }
+  std::vector<Entry> entries_;
 };
 
 class Usage {

@@ -18,6 +18,7 @@
 
 #include "cxxenstored/store/accounting.h"
 #include "cxxenstored/store/change.h"
+#include "cxxenstored/store/descent.h"
 #include "cxxenstored/store/node.h"
 #include "cxxenstored/store/permissions.h"
 #include "cxxenstored/store/quota.h"
@@ -138,7 +139,10 @@ class Editor {
   Error error_from_ancestors(const Caller& caller, std::string_view path, std::uint8_t wanted,
                              Error error);
   void observe(std::string_view path, Aspect aspect, const Node* node);
-  Result<void> create(const Caller& caller, std::string_view path, std::string_view value);
+  // Creates path and its missing ancestors; walked is the walk down path
+  // (which did not find it).
+  Result<void> create(const Caller& caller, std::string_view path, std::string_view value,
+                      const Descent& walked);
   Result<void> check_node_size(const Caller& caller, std::string_view path, const Node& node,
                                std::size_t extra_children_bytes,
                                std::size_t value_size, std::size_t perm_count);
@@ -161,6 +165,10 @@ class Editor {
   // Nodes only this editor can reach are changed in place rather than
   // copied (a transaction's own tree after its first write).
   void replace(std::string_view path, NodePtr node);
+  // The same, for a path already walked: node goes at depth (0: the root)
+  // on it, path_nodes[0, depth) being its ancestors. The walk must be of
+  // the current tree.
+  void replace(const Descent& path_nodes, std::size_t depth, NodePtr node);
   std::int64_t owned_nodes(DomainId domain) const;
 
   NodePtr root_;

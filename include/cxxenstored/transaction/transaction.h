@@ -8,6 +8,7 @@
 // EAGAIN.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -43,7 +44,7 @@ struct LoggedOp {
   Caller caller;
   std::string path;
   std::string value;          // kWrite
-  Permissions perms;          // kSetPerms
+  std::optional<Permissions> perms;  // kSetPerms (a Permissions allocates)
 };
 
 // What the transaction saw: an aspect of a node and the stamp it had (0 when
@@ -94,7 +95,7 @@ class Transaction : private store::ReadObserver {
   // quota refusal made a reply depend on the live tree at that moment.
   bool needs_validation() const { return wrote_anything() || depends_on_live_usage_; }
   // Distinct nodes this transaction touched (the transaction-nodes quota).
-  std::size_t nodes_touched() const { return touched_paths_.size(); }
+  std::size_t nodes_touched() const { return touched_count_; }
   // When the transaction first accessed the node at path, counted over its
   // operations (reads and no-op updates included, as the C daemon's list of
   // accessed nodes counts them); SIZE_MAX when it never did. Watch events at
@@ -111,7 +112,7 @@ class Transaction : private store::ReadObserver {
   void observed_bytes(store::DomainId domain, std::int64_t live_bytes) override;
   void removed(std::string_view path) override;
   void mark(std::string_view path, std::uint8_t bits);
-  // Adds path to touched_paths_ (and to the undo list) if it is new.
+  // Counts path as touched (and notes it in the undo list) if it is new.
   void touch(std::string_view path);
   void record(std::string_view path, store::Aspect aspect);
   // The nearest of path and its ancestors that this transaction removed or
@@ -132,19 +133,32 @@ class Transaction : private store::ReadObserver {
   store::Editor editor_;
   std::vector<ReadRecord> reads_;
   std::vector<LoggedOp> log_;
-  // Per path, bits (1 << Aspect) this transaction recorded from the snapshot
-  // (so each is recorded once) and wrote itself (so reads of its own writes
-  // are never checked against the live tree).
-  PathMap<std::uint8_t> recorded_;
-  PathMap<std::uint8_t> written_;
-  PathSet touched_paths_;
+  // What this transaction knows of each path it went near, in one table so
+  // that a path costs one key string and one hash lookup per question.
+  struct PathState {
+    // Bits (1 << Aspect) recorded from the snapshot (so each is recorded
+    // once), and written itself (so reads of its own writes are never
+    // checked against the live tree), plus the removed/created marks.
+    std::uint8_t recorded = 0;
+    std::uint8_t written = 0;
+    // Counted against the transaction-nodes quota.
+    bool touched = false;
+    // Order of first access (SIZE_MAX: none yet).
+    std::size_t first_access = SIZE_MAX;
+  };
+  PathState& state(std::string_view path);
+  const PathState* find_state(std::string_view path) const;
+
+  PathMap<PathState> paths_;
+  std::size_t touched_count_ = 0;
+  std::size_t access_count_ = 0;
   bool depends_on_live_usage_ = false;
   bool refused_transaction_nodes_ = false;
-  PathMap<std::size_t> first_access_;
-  // What the current operation added to written_ and touched_paths_, so an
-  // operation refused for the node quota can be undone completely.
-  std::vector<std::pair<std::string, std::uint8_t>> written_undo_;
-  std::vector<std::string> touched_undo_;
+  // What the current operation changed in paths_, so an operation refused
+  // for the node quota can be undone completely. Entries of an unordered
+  // map stay where they are, so pointers to them are safe to keep.
+  std::vector<std::pair<PathState*, std::uint8_t>> written_undo_;
+  std::vector<PathState*> touched_undo_;
 };
 
 }  // namespace cxxenstored::transaction

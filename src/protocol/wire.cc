@@ -10,9 +10,10 @@ namespace cxxenstored::protocol {
 std::string encode(const Message& message) {
   Header header = message.header;
   header.len = static_cast<std::uint32_t>(message.payload.size());
-  std::string out(kHeaderSize + message.payload.size(), '\0');
-  std::memcpy(out.data(), &header, kHeaderSize);
-  std::memcpy(out.data() + kHeaderSize, message.payload.data(), message.payload.size());
+  std::string out;
+  out.reserve(kHeaderSize + message.payload.size());  // reserved, not zeroed: both parts overwrite it
+  out.append(reinterpret_cast<const char*>(&header), kHeaderSize);
+  out.append(message.payload);
   return out;
 }
 

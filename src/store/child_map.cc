@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cxxenstored/store/name_compare.h"
 #include "cxxenstored/store/node.h"
 #include "cxxenstored/store/node_pool.h"
 
@@ -13,20 +14,6 @@ template <class E>
 std::uint8_t height_of(const E& e) { return e ? static_cast<std::uint8_t>(e->height) : 0; }
 template <class E>
 std::uint32_t count_of(const E& e) { return e ? e->count : 0; }
-
-// The order of names in the tree: bytewise as unsigned chars, a prefix
-// first (std::string_view::compare's order). Spelled out because names are
-// short (domain ids, "device", "state"): a loop over a few bytes is cheaper
-// than a call to memcmp at every level of a large directory's tree.
-[[gnu::always_inline]] inline int compare_names(std::string_view a, std::string_view b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
-}
 
 constexpr std::size_t pooled_size(std::size_t bytes) {
   return (bytes + NodePool::kGranule - 1) / NodePool::kGranule * NodePool::kGranule;
@@ -140,7 +127,7 @@ NodePtr ChildMap::find(std::string_view name) const {
   if (!rep_) return nullptr;
   if (rep_->small()) {
     for (const NodePtr& child : rep_->slots) {
-      if (child->name() == name) return child;
+      if (same_name(child->name(), name)) return child;
     }
     return nullptr;
   }
@@ -152,7 +139,7 @@ const Node* ChildMap::find_ptr(std::string_view name) const {
   if (!rep_) return nullptr;
   if (rep_->small()) {
     for (const NodePtr& child : rep_->slots) {
-      if (child->name() == name) return child.get();
+      if (same_name(child->name(), name)) return child.get();
     }
     return nullptr;
   }
@@ -206,7 +193,7 @@ ChildMap::PutInPlace ChildMap::try_put_in_place(NodePtr& child, bool insert_allo
   const std::uint32_t added_bytes = static_cast<std::uint32_t>(child->name().size() + 1);
   if (rep->small()) {
     for (NodePtr& slot : rep->slots) {
-      if (slot->name() == child->name()) {
+      if (same_name(slot->name(), child->name())) {
         slot = std::move(child);
         return PutInPlace::kReplaced;
       }
@@ -237,7 +224,7 @@ ChildMap ChildMap::with(NodePtr child) const {
     if (rep_) rep->slots = rep_->slots;
     rep->name_bytes = rep_ ? rep_->name_bytes : 0;
     for (NodePtr& slot : rep->slots) {
-      if (slot->name() == child->name()) {
+      if (same_name(slot->name(), child->name())) {
         slot = std::move(child);
         return ChildMap(std::move(rep));
       }

@@ -304,9 +304,9 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
 
   const std::uint64_t stamp = stamps_.next();
   const Stamps fresh{stamp, stamp, stamp};
-  NodePtr built = make_node(std::string(base_name(path)), std::string(value), perms, ChildMap(), fresh);
+  NodePtr built = make_node(base_name(path), value, perms, ChildMap(), fresh);
   for (std::size_t i = 1; i < missing.size(); ++i) {
-    built = make_node(std::string(base_name(missing[i])), std::string(), perms,
+    built = make_node(base_name(missing[i]), std::string_view(), perms,
                       ChildMap().with(std::move(built)), fresh);
   }
   replace(walked, walked.size(), std::move(built));
@@ -342,7 +342,7 @@ Result<void> Editor::write(const Caller& caller, std::string_view path, std::str
   CXS_TRY(check_node_size(caller, path, *node, 0, value.size(), node->perms().size()));
   CXS_TRY(charge_bytes(caller, node->perms().owner(), signed_size(value.size()) - signed_size(node->value().size())));
   // node goes with the replacement: nothing uses it after this line.
-  replace(walked, walked.size() - 1, node->with_value(std::string(value), stamps_.next()));
+  replace(walked, walked.size() - 1, node->with_value(value, stamps_.next()));
   if (observer_) observer_->wrote(path, Aspect::kValue);
   changes_.push_back(Change{std::string(path), nullptr, std::nullopt});
   return {};

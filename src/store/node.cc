@@ -1,13 +1,14 @@
 #include "cxxenstored/store/node.h"
 
-#include "cxxenstored/store/node_pool.h"
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <utility>
+
+#include "cxxenstored/store/name_compare.h"
+#include "cxxenstored/store/node_pool.h"
 
 namespace cxxenstored::store {
 namespace {
@@ -45,7 +46,7 @@ std::size_t NodeChildren::name_bytes() const {
 NodePtr NodeChildren::find(std::string_view name) const {
   if (map_) return map_->find(name);
   for (std::size_t i = 0; i < count_; ++i) {
-    if (slots_[i]->name() == name) return slots_[i];
+    if (same_name(slots_[i]->name(), name)) return slots_[i];
   }
   return nullptr;
 }
@@ -53,7 +54,7 @@ NodePtr NodeChildren::find(std::string_view name) const {
 const Node* NodeChildren::find_ptr(std::string_view name) const {
   if (map_) return map_->find_ptr(name);
   for (std::size_t i = 0; i < count_; ++i) {
-    if (slots_[i]->name() == name) return slots_[i].get();
+    if (same_name(slots_[i]->name(), name)) return slots_[i].get();
   }
   return nullptr;
 }
@@ -202,7 +203,7 @@ NodePtr Node::with_child(NodePtr child, std::uint64_t stamp) const {
   if (child_slots_ != kMapChildren) {
     const NodePtr* begin = slots();
     const NodePtr* end = begin + child_slots_;
-    const NodePtr* same = std::find_if(begin, end, [&](const NodePtr& c) { return c->name() == child->name(); });
+    const NodePtr* same = std::find_if(begin, end, [&](const NodePtr& c) { return same_name(c->name(), child->name()); });
     if (same != end || child_slots_ < ChildMap::kSmallLimit) {
       NodePtr copies[ChildMap::kSmallLimit];
       std::copy(begin, end, copies);
@@ -227,7 +228,7 @@ bool Node::put_child_in_place(NodePtr& child, std::uint64_t stamp) {
     NodePtr* begin = slots();
     NodePtr* end = begin + child_slots_;
     for (NodePtr* slot = begin; slot != end; ++slot) {
-      if ((*slot)->name() == child->name()) {
+      if (same_name((*slot)->name(), child->name())) {
         *slot = std::move(child);
         return true;
       }

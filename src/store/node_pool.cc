@@ -23,10 +23,11 @@ struct SizeClass {
   char* bump_end = nullptr;
 };
 
+char* new_chunk();
+
 class Pool {
  public:
   void* allocate(std::size_t bytes) {
-    std::lock_guard lock(mutex_);
     SizeClass& c = classes_[bytes / NodePool::kGranule];
     if (c.free) {
       FreeBlock* block = c.free;
@@ -36,8 +37,7 @@ class Pool {
     }
     if (static_cast<std::size_t>(c.bump_end - c.bump) < bytes) {
       // The old chunk's tail (less than one block) stays unused.
-      chunks_.push_back(static_cast<char*>(::operator new(kChunkBytes)));
-      c.bump = chunks_.back();
+      c.bump = new_chunk();
       c.bump_end = c.bump + kChunkBytes;
     }
     void* block = c.bump;
@@ -46,30 +46,54 @@ class Pool {
   }
 
   void release(void* block, std::size_t bytes) noexcept {
-    std::lock_guard lock(mutex_);
     SizeClass& c = classes_[bytes / NodePool::kGranule];
     c.free = new (block) FreeBlock{c.free};
     free_bytes_ += bytes;
   }
 
-  NodePool::Stats stats() {
+  std::size_t free_bytes() const { return free_bytes_; }
+
+ private:
+  std::array<SizeClass, kClasses> classes_{};
+  std::size_t free_bytes_ = 0;
+};
+
+// Chunks of every thread's pool, for the life of the process: a node may
+// outlive the thread that made it (or be freed on another), so its chunk
+// must stay valid; listed here they are also not reported as leaks.
+class Chunks {
+ public:
+  char* add() {
     std::lock_guard lock(mutex_);
-    return {chunks_.size() * kChunkBytes, free_bytes_};
+    chunks_.push_back(static_cast<char*>(::operator new(kChunkBytes)));
+    return chunks_.back();
+  }
+  std::size_t bytes() {
+    std::lock_guard lock(mutex_);
+    return chunks_.size() * kChunkBytes;
   }
 
  private:
   std::mutex mutex_;
-  std::array<SizeClass, kClasses> classes_{};
-  // Chunks stay reachable (and so are not reported as leaks) for the
-  // process's life.
   std::vector<char*> chunks_;
-  std::size_t free_bytes_ = 0;
 };
 
-Pool& pool() {
+Chunks& chunks() {
   // Never destroyed: nodes held by other static objects may be freed during
   // exit, after any destructor order we could choose.
-  static Pool* const instance = new Pool;
+  static Chunks* const instance = new Chunks;
+  return *instance;
+}
+
+char* new_chunk() { return chunks().add(); }
+
+// One pool per thread, so taking and returning a block needs no lock (the
+// daemon has one thread; tests run several daemons side by side). A block
+// freed on another thread than its own joins that thread's free list, which
+// is as good: a block is only memory. A thread's free blocks are lost for
+// reuse when it exits; only tests start and stop threads.
+Pool& pool() {
+  thread_local Pool* const instance = new Pool;
   return *instance;
 }
 
@@ -106,6 +130,6 @@ void NodePool::release(void* block, std::size_t bytes) noexcept {
 
 bool NodePool::pooling() { return !kBypass; }
 
-NodePool::Stats NodePool::stats() { return pool().stats(); }
+NodePool::Stats NodePool::stats() { return {chunks().bytes(), pool().free_bytes()}; }
 
 }  // namespace cxxenstored::store

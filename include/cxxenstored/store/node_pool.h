@@ -6,12 +6,12 @@
 // block to 16, about a fifth of a typical node (docs/performance.md,
 // "memory"). A node knows its own size, so the pool needs no header to free it.
 //
-// The pool is process-wide, like malloc, because a node does not know which
-// store it belongs to (and a snapshot may outlive one). It holds only free
-// memory, never xenstore state; a mutex keeps it safe for stores on
-// different threads (tests run daemons side by side). Freed blocks go back
-// to their size class and are reused by the next node of that size; chunks
-// are kept for the life of the process, as malloc keeps its arenas.
+// The pool is not a store's, like malloc's arenas, because a node does not
+// know which store it belongs to (and a snapshot may outlive one). It holds
+// only free memory, never xenstore state. Free lists are per thread, so a
+// node costs no lock (tests run daemons on threads side by side); chunks are
+// kept for the life of the process, as malloc keeps its arenas. Freed blocks
+// go back to their size class and are reused by the next node of that size.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +35,7 @@ class NodePool {
 
   struct Stats {
     std::size_t chunk_bytes = 0;  // obtained from operator new for pooled classes
-    std::size_t free_bytes = 0;   // in free lists, ready for reuse
+    std::size_t free_bytes = 0;   // in this thread's free lists, ready for reuse
   };
   static Stats stats();
 };

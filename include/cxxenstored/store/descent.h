@@ -36,7 +36,14 @@ class Descent {
   const Node* operator[](std::size_t i) const { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
 
  private:
-  void push_back(const Node* node);
+  void push_back(const Node* node) {
+    if (size_ < kInline) {
+      inline_[size_] = node;
+    } else {
+      overflow_.push_back(node);
+    }
+    ++size_;
+  }
 
   // Paths deeper than this allocate; xenstore paths rarely exceed 8.
   static constexpr std::size_t kInline = 16;

@@ -147,42 +147,56 @@ const Node* ChildMap::find_ptr(std::string_view name) const {
   return e ? e->child.get() : nullptr;
 }
 
-ChildMap::PutInPlace ChildMap::put_unshared(EntryPtr& slot, NodePtr& child, std::uint64_t order,
+ChildMap::PutInPlace ChildMap::put_unshared(EntryPtr& top, NodePtr& child, std::uint64_t order,
                                             bool insert_allowed) {
-  if (!slot) {
-    if (!insert_allowed) return PutInPlace::kRefused;
-    slot = make(std::move(child), order, nullptr, nullptr);
-    return PutInPlace::kInserted;
+  // Iterative, with the slots on the way down kept for the way back up: a
+  // large directory's tree is ~17 levels deep and a call per level cost more
+  // than the level's own work. Every slot kept is held only by its parent
+  // (checked at every step down), so changing it changes no other version.
+  // An AVL tree of 2^32 entries is at most 46 levels high.
+  EntryPtr* path[64];
+  std::size_t depth = 0;
+  EntryPtr* slot = &top;
+  const std::string_view name = child->name();
+  for (;;) {
+    if (!*slot) {
+      if (!insert_allowed) return PutInPlace::kRefused;
+      *slot = make(std::move(child), order, nullptr, nullptr);
+      break;
+    }
+    if ((*slot)->use_count() != 1) {
+      // Another version shares this subtree: copy the path from here down.
+      if (!insert_allowed && !find_entry(slot->get(), name)) return PutInPlace::kRefused;
+      bool replaced = false;
+      *slot = insert(*slot, child, order, &replaced);
+      if (replaced) return PutInPlace::kReplaced;
+      break;
+    }
+    Entry* e = const_cast<Entry*>(slot->get());
+    const int cmp = compare_names(name, e->child->name());
+    if (cmp == 0) {
+      e->child = std::move(child);
+      return PutInPlace::kReplaced;
+    }
+    path[depth++] = slot;
+    slot = cmp < 0 ? &e->left : &e->right;
   }
-  if (slot->use_count() != 1) {
-    // Another version shares this subtree: copy the path from here down.
-    if (!insert_allowed && !find_entry(slot.get(), child->name())) return PutInPlace::kRefused;
-    bool replaced = false;
-    slot = insert(slot, child, order, &replaced);
-    return replaced ? PutInPlace::kReplaced : PutInPlace::kInserted;
+  // Inserted: nothing changed on the way down (so a refusal left the map as
+  // it was); now each entry above counts one more, and its height follows.
+  while (depth > 0) {
+    EntryPtr& above = *path[--depth];
+    Entry* e = const_cast<Entry*>(above.get());
+    const int hl = height_of(e->left);
+    const int hr = height_of(e->right);
+    if (hl > hr + 1 || hr > hl + 1) {
+      // A rotation (at most one per insertion): rebuilt as with() does.
+      above = balance(e->child, e->order, e->left, e->right);
+      continue;
+    }
+    e->count += 1;
+    e->height = static_cast<std::uint8_t>(1 + std::max(hl, hr));
   }
-  // Held only through this map (checked at every step down): changing it
-  // changes no other version.
-  Entry* e = const_cast<Entry*>(slot.get());
-  const int cmp = compare_names(child->name(), e->child->name());
-  if (cmp == 0) {
-    e->child = std::move(child);
-    return PutInPlace::kReplaced;
-  }
-  // Nothing changes on the way down, so a refusal below leaves the map as
-  // it was; only an insertion changes counts and heights on the way up.
-  const PutInPlace put = put_unshared(cmp < 0 ? e->left : e->right, child, order, insert_allowed);
-  if (put != PutInPlace::kInserted) return put;
-  const int hl = height_of(e->left);
-  const int hr = height_of(e->right);
-  if (hl > hr + 1 || hr > hl + 1) {
-    // A rotation (at most one per insertion): rebuilt as with() does.
-    slot = balance(e->child, e->order, e->left, e->right);
-    return put;
-  }
-  e->count += 1;
-  e->height = static_cast<std::uint8_t>(1 + std::max(hl, hr));
-  return put;
+  return PutInPlace::kInserted;
 }
 
 ChildMap::PutInPlace ChildMap::try_put_in_place(NodePtr& child, bool insert_allowed) {

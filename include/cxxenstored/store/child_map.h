@@ -125,8 +125,8 @@ class ChildMap {
   // Inserts or replaces; *replaced tells which happened.
   static EntryPtr insert(const EntryPtr& e, const NodePtr& child, std::uint64_t order,
                          bool* replaced);
-  // try_put_in_place's descent: slot is held only by its parent.
-  static PutInPlace put_unshared(EntryPtr& slot, NodePtr& child, std::uint64_t order,
+  // try_put_in_place's descent from top, which is held only by its map.
+  static PutInPlace put_unshared(EntryPtr& top, NodePtr& child, std::uint64_t order,
                                  bool insert_allowed);
   static EntryPtr erase(const EntryPtr& e, std::string_view name, bool* erased);
   static EntryPtr erase_min(const EntryPtr& e, EntryPtr* min_out);

@@ -24,6 +24,10 @@
 #             slow to reach the size is measured at the size it reached.
 # --out       folder for daemon sockets/logs and results (default: a new
 #             folder under /tmp); results.txt there holds every raw line.
+# --pin D:C   run every daemon (and the echo server) on CPUs D and xsperf on
+#             CPUs C (taskset lists, e.g. 0:1). Unpinned, the scheduler puts
+#             client and daemon on one CPU in some runs and on two in others,
+#             and on a VM the two differ by more than the daemons do.
 #
 # Daemons are started with ../shared/reference-daemons/start-peer.sh (or
 # $XS_REFERENCE_DAEMONS/start-peer.sh): cxenstored, oxenstored (with
@@ -45,6 +49,7 @@ workloads="seq-read pipelined-read seq-write-new large-directory tx-disjoint tx-
 memory_nodes=1000000
 memory_seconds=900
 out=""
+pin=""
 
 die() { echo "bench-compare: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -58,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--memory-nodes) memory_nodes=$2; shift 2 ;;
 	--memory-seconds) memory_seconds=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--pin) pin=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
@@ -75,6 +81,16 @@ if [ -z "$ours" ]; then
 fi
 [ "$ours" = none ] || [ -x "$ours" ] || die "$ours is not executable"
 [ -x "$peers_dir/start-peer.sh" ] || die "no $peers_dir/start-peer.sh"
+
+# Commands prefixed to place the server side and the client side (--pin).
+server_on=()
+client_on=()
+if [ -n "$pin" ]; then
+	case $pin in *:*) ;; *) die "--pin wants DAEMON_CPUS:CLIENT_CPUS, e.g. 0:1" ;; esac
+	command -v taskset >/dev/null || die "--pin needs taskset (util-linux)"
+	server_on=(taskset -c "${pin%%:*}")
+	client_on=(taskset -c "${pin#*:}")
+fi
 
 [ -n "$out" ] || out=$(mktemp -d /tmp/bench-compare.XXXXXX)
 mkdir -p "$out"
@@ -124,10 +140,10 @@ start_daemon() { # kind; sets daemon_pid and pid_of[kind]
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	case $kind in
-	cxenstored) daemon_pid=$("$peers_dir/start-peer.sh" cxenstored "$dir") ;;
+	cxenstored) daemon_pid=$("${server_on[@]}" "$peers_dir/start-peer.sh" cxenstored "$dir") ;;
 	oxenstored) daemon_pid=$(XS_PEER_ARGS=${XS_OXENSTORED_ARGS---no-access-log} \
-		"$peers_dir/start-peer.sh" oxenstored "$dir") ;;
-	cxxenstored) daemon_pid=$(XS_PEER_CMD="$ours -N $ours_args" "$peers_dir/start-peer.sh" custom "$dir") ;;
+		"${server_on[@]}" "$peers_dir/start-peer.sh" oxenstored "$dir") ;;
+	cxxenstored) daemon_pid=$(XS_PEER_CMD="$ours -N $ours_args" "${server_on[@]}" "$peers_dir/start-peer.sh" custom "$dir") ;;
 	esac
 	daemon_pid=$(echo "$daemon_pid" | tail -n 1)
 	pid_of[$kind]=$daemon_pid
@@ -139,7 +155,7 @@ run_xsperf() { # rep workload daemon-label socket [extra args]
 	shift 4
 	local line
 	# shellcheck disable=SC2046 # word splitting of the op counts is intended
-	line=$("$xsperf" "$w" --socket "$sock" --label "$label" --max-seconds 30 $(workload_args "$w") "$@" |
+	line=$("${client_on[@]}" "$xsperf" "$w" --socket "$sock" --label "$label" --max-seconds 30 $(workload_args "$w") "$@" |
 		grep '^XSPERF ' || true)
 	[ -n "$line" ] || line="XSPERF workload=$w daemon=$label ok=0 error=no-output"
 	echo "$line rep=$rep" >>"$results"
@@ -156,7 +172,7 @@ rotate() { # n words... -> words rotated left by n
 echo "bench-compare: results in $out (xsperf $xsperf, ours $ours)" >&2
 for ((rep = 1; rep <= reps; rep++)); do
 	echo "bench-compare: repetition $rep of $reps" >&2
-	"$echo_server" "$out/echo.sock" &
+	"${server_on[@]}" "$echo_server" "$out/echo.sock" &
 	echo_pid=$!
 	for d in $daemons; do start_daemon "$d"; done
 	windex=0
@@ -182,7 +198,7 @@ case " $workloads " in *" memory "*)
 	for d in $daemons; do
 		start_daemon "$d"
 		echo "  memory on $d (pid $daemon_pid, $memory_nodes nodes)..." >&2
-		line=$("$xsperf" memory --socket "$out/$d/socket" --label "$d" --pid "$daemon_pid" \
+		line=$("${client_on[@]}" "$xsperf" memory --socket "$out/$d/socket" --label "$d" --pid "$daemon_pid" \
 			--nodes "$memory_nodes" --max-seconds "$memory_seconds" | grep '^XSPERF ' || true)
 		[ -n "$line" ] || line="XSPERF workload=memory daemon=$d ok=0 error=no-output"
 		echo "$line rep=1" >>"$results"
@@ -197,6 +213,7 @@ esac
 echo
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
 echo "reps: $reps$([ $quick = 1 ] && echo ' (quick)')"
+echo "pinned: $([ -n "$pin" ] && echo "daemons on CPUs ${pin%%:*}, xsperf on CPUs ${pin#*:}" || echo no)"
 echo
 awk -v daemons="$daemons" -v workloads="$workloads" '
 function field(line, key,   re, m) {

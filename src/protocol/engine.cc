@@ -375,11 +375,13 @@ Result<Message> Engine::do_read(Request& r) {
 }
 
 Result<Message> Engine::do_write(Request& r) {
-  // The value is everything after the first NUL, NULs included.
-  auto strings = leading_strings(r.payload(), 1);
-  if (strings.size() < 1) return Error{EINVAL};
-  std::string_view value = r.payload().substr(strings[0].size() + 1);
-  auto path = canonical(r, strings[0]);
+  // The path ends at the first NUL; the value is everything after it, NULs
+  // included. (Found directly: the one request that needs no list of
+  // strings, and the most frequent update.)
+  const std::size_t nul = r.payload().find('\0');
+  if (nul == std::string_view::npos) return Error{EINVAL};
+  const std::string_view value = r.payload().substr(nul + 1);
+  auto path = canonical(r, r.payload().substr(0, nul));
   if (!path) return path.error();
   store::ChangeList changes;
   CXS_TRY(store_.write(r.caller(), *path, value, r.tx, &changes));

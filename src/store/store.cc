@@ -56,7 +56,9 @@ auto Store::live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::dec
   refusal_ = result ? std::nullopt : editor.take_refusal();
   if (result) {
     usage_.apply(editor.delta());
-    if (changes) {
+    if (changes && changes->empty()) {
+      *changes = editor.take_changes();  // the usual case: no list to append to
+    } else if (changes) {
       for (Change& change : editor.take_changes()) changes->push_back(std::move(change));
     }
   }

@@ -1,6 +1,7 @@
 // Descent: one walk down a path that answers existence, nearest existing
 // ancestor and the ancestors an update rebuilds.
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -13,47 +14,45 @@ namespace {
 
 const Caller kDom0 = Caller::dom0();
 
+// What a walk tells: whether all of the path exists, how many nodes it met
+// and the path of the deepest one.
+void expect_walk(const Descent& d, bool found, std::size_t size, std::string_view deepest_path) {
+  EXPECT_EQ(d.found(), found);
+  EXPECT_EQ(d.size(), size);
+  EXPECT_EQ(d.deepest_path(), deepest_path);
+}
+
 TEST(DescentTest, RootAlone) {
   Store store;
   const Descent d(store.root().get(), "/");
-  EXPECT_TRUE(d.found());
-  EXPECT_EQ(d.size(), 1u);
+  expect_walk(d, true, 1, "/");
   EXPECT_EQ(d.deepest(), store.root().get());
-  EXPECT_EQ(d.deepest_path(), "/");
 }
 
 TEST(DescentTest, ExistingPathGivesEveryNodeRootFirst) {
   Store store;
   ASSERT_TRUE(store.write(kDom0, "/a/b/c", "v"));
   const Descent d(store.root().get(), "/a/b/c");
-  EXPECT_TRUE(d.found());
+  expect_walk(d, true, 4, "/a/b/c");
   ASSERT_EQ(d.size(), 4u);
   EXPECT_EQ(d[0], store.root().get());
   EXPECT_EQ(d[1], lookup_node(store.root(), "/a").get());
   EXPECT_EQ(d[2], lookup_node(store.root(), "/a/b").get());
   EXPECT_EQ(d[3], lookup_node(store.root(), "/a/b/c").get());
   EXPECT_EQ(d.deepest()->value(), "v");
-  EXPECT_EQ(d.deepest_path(), "/a/b/c");
 }
 
 TEST(DescentTest, StopsAtTheNearestExistingAncestor) {
   Store store;
   ASSERT_TRUE(store.write(kDom0, "/a/b", "v"));
   const Descent missing_leaf(store.root().get(), "/a/b/c");
-  EXPECT_FALSE(missing_leaf.found());
-  EXPECT_EQ(missing_leaf.size(), 3u);
-  EXPECT_EQ(missing_leaf.deepest_path(), "/a/b");
+  expect_walk(missing_leaf, false, 3, "/a/b");
   EXPECT_EQ(missing_leaf.deepest(), lookup_node(store.root(), "/a/b").get());
 
-  const Descent missing_middle(store.root().get(), "/a/x/y/z");
-  EXPECT_FALSE(missing_middle.found());
-  EXPECT_EQ(missing_middle.size(), 2u);
-  EXPECT_EQ(missing_middle.deepest_path(), "/a");
+  expect_walk(Descent(store.root().get(), "/a/x/y/z"), false, 2, "/a");
 
   // A name that is a prefix of an existing one is not that one.
-  const Descent prefix(store.root().get(), "/a/bb");
-  EXPECT_FALSE(prefix.found());
-  EXPECT_EQ(prefix.deepest_path(), "/a");
+  expect_walk(Descent(store.root().get(), "/a/bb"), false, 2, "/a");
   EXPECT_EQ(nearest_existing(store.root(), "/a/bb"), "/a");
 }
 
@@ -63,17 +62,14 @@ TEST(DescentTest, PathsDeeperThanTheInlineChain) {
   for (int i = 0; i < 40; ++i) path += "/d" + std::to_string(i);
   ASSERT_TRUE(store.write(kDom0, path, "deep"));
   const Descent d(store.root().get(), path);
-  EXPECT_TRUE(d.found());
+  expect_walk(d, true, 41, path);
   ASSERT_EQ(d.size(), 41u);
   EXPECT_EQ(d.deepest()->value(), "deep");
   EXPECT_EQ(d[20]->name(), "d19");
   EXPECT_EQ(d[40]->name(), "d39");
 
   const std::string below = path + "/more/still";
-  const Descent beyond(store.root().get(), below);
-  EXPECT_FALSE(beyond.found());
-  EXPECT_EQ(beyond.size(), 41u);
-  EXPECT_EQ(beyond.deepest_path(), path);
+  expect_walk(Descent(store.root().get(), below), false, 41, path);
 }
 
 TEST(DescentTest, FindsChildrenOfALargeDirectory) {

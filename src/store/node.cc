@@ -1,7 +1,6 @@
 #include "cxxenstored/store/node.h"
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -102,8 +101,9 @@ Node::Node(std::string_view name, std::string_view value, Permissions perms, Sta
   } else {
     std::uninitialized_value_construct_n(slots(), child_slots_);
   }
-  std::memcpy(chars(), name.data(), name.size());
-  std::memcpy(chars() + name.size(), value.data(), value.size());
+  // std::copy, not memcpy: an empty view may have a null data().
+  std::copy(name.begin(), name.end(), chars());
+  std::copy(value.begin(), value.end(), chars() + name.size());
 }
 
 Node::~Node() {

@@ -370,30 +370,33 @@ Result<void> Editor::mkdir(const Caller& caller, std::string_view path) {
 // parent), so for dom0 the parent's existence is all the reply depends on.
 Result<void> Editor::rm(const Caller& caller, std::string_view path) {
   stamps_.set_issuer(caller.domain);
-  NodePtr node = lookup_node(root_, path);
-  if (!caller.privileged) observe(path, Aspect::kExistence, node.get());
-  if (!node) {
+  const Descent walked(root_.get(), path);
+  const std::string_view parent = parent_path(path);
+  if (!walked.found()) {
+    if (!caller.privileged) observe(path, Aspect::kExistence, nullptr);
     Error error = error_from_ancestors(caller, path, kAccessWrite, Error{ENOENT});
     if (error.code != ENOENT) return error;
     // Removing what is already gone succeeds, as long as the parent exists.
-    const std::string_view parent = parent_path(path);
-    NodePtr parent_node = lookup_node(root_, parent);
-    observe(parent, Aspect::kExistence, parent_node.get());
-    if (parent_node) return {};
+    const bool parent_exists = walked.deepest_path() == parent;
+    observe(parent, Aspect::kExistence, parent_exists ? walked.deepest() : nullptr);
+    if (parent_exists) return {};
     return Error{ENOENT};
   }
+  // Held for the change report; the parent stays a raw pointer, so that
+  // replace() may still change it in place.
+  NodePtr node(walked.deepest());
   if (!caller.privileged) {
+    observe(path, Aspect::kExistence, node.get());
     observe(path, Aspect::kPerms, node.get());
     if (!allows(caller, node->perms(), kAccessWrite)) return Error{EACCES};
   }
   if (path == "/") return Error{EINVAL};
 
-  const std::string_view parent = parent_path(path);
-  NodePtr parent_node = lookup_node(root_, parent);
-  observe(parent, Aspect::kExistence, parent_node.get());
+  const Node* parent_node = walked[walked.size() - 2];
+  observe(parent, Aspect::kExistence, parent_node);
   count_owners(*node, path.size(), delta_, -1);
   delta_.add_bytes(parent_node->perms().owner(), -signed_size(base_name(path).size() + 1));
-  replace(parent, parent_node->without_child(base_name(path), stamps_.next()));
+  replace(walked, walked.size() - 2, parent_node->without_child(base_name(path), stamps_.next()));
   if (observer_) {
     observer_->removed(path);
     observer_->wrote(parent, Aspect::kChildren);

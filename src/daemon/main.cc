@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cxxenstored/daemon/daemon.h"
+#include "cxxenstored/daemon/event_loop.h"
 #include "cxxenstored/daemon/options.h"
 #include "cxxenstored/daemon/systemd.h"
 #include "cxxenstored/liveupdate/save_restore.h"
@@ -168,7 +169,12 @@ int main(int argc, char** argv) {
   };
   wait_hup();
 
-  io.run();
+  auto poll_limit = options.busy_poll;
+  if (poll_limit.count() > 0 && !cxxenstored::daemon::polling_can_help()) {
+    spdlog::info("one CPU: no busy polling");
+    poll_limit = std::chrono::microseconds::zero();
+  }
+  cxxenstored::daemon::run_event_loop(io, poll_limit);
   if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
   return 0;
 }

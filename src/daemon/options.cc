@@ -44,10 +44,16 @@ std::optional<double> real_number(const char* text) {
   return value;
 }
 
-// Long-only options (no C daemon equivalent): the conflict-credit settings.
+// Long-only options (no C daemon equivalent): the conflict-credit settings
+// and busy polling.
 constexpr int kConflictBurst = 1000;
 constexpr int kConflictRate = 1001;
 constexpr int kConflictDom0 = 1002;
+constexpr int kBusyPoll = 1003;
+
+// Polling longer than this would hold a CPU for nothing: a wake-up costs
+// microseconds, not milliseconds.
+constexpr long kBusyPollMaxMicroseconds = 1000;
 
 // Splits "what=nb".
 std::optional<std::pair<std::string, long>> assignment(const char* text) {
@@ -88,10 +94,11 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
       {"conflict-burst-limit", required_argument, nullptr, kConflictBurst},
       {"conflict-rate-limit", required_argument, nullptr, kConflictRate},
       {"conflict-throttle-dom0", no_argument, nullptr, kConflictDom0},
+      {"busy-poll", required_argument, nullptr, kBusyPoll},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
-  optind = 1;
+  optind = 0;  // glibc: 0 also resets its state from an earlier, failed parse
   opterr = 0;
   int opt;
   auto bad = [](std::string what) { return ParseError{std::move(what)}; };
@@ -160,6 +167,13 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         break;
       }
       case kConflictDom0: o.limits.conflict.throttle_dom0 = true; break;
+      case kBusyPoll: {
+        auto value = number(optarg);
+        if (!value || *value > kBusyPollMaxMicroseconds)
+          return bad(std::string("invalid --busy-poll (0 to 1000 microseconds): ") + optarg);
+        o.busy_poll = std::chrono::microseconds(*value);
+        break;
+      }
       default:
         return bad(optopt ? std::string("invalid option -") + static_cast<char>(optopt)
                           : std::string("invalid option ") + argv[optind - 1]);
@@ -201,7 +215,10 @@ where options may include:
   --conflict-burst-limit <n> transactions of other domains a domain may make
                           fail in a burst before it is throttled (5),
   --conflict-rate-limit <n> how many of those it is forgiven per second (1),
-  --conflict-throttle-dom0 throttle dom0 too (by default it is exempt).
+  --conflict-throttle-dom0 throttle dom0 too (by default it is exempt),
+  --busy-poll <us>        after work, poll up to <us> microseconds for more
+                          before sleeping (50; 0 never polls; adaptive, and
+                          off with a single CPU).
 )";
   return text;
 }

@@ -73,12 +73,21 @@ TEST(Options, ErrorsAreReported) {
   EXPECT_TRUE(std::holds_alternative<ParseError>(parse({"stray"})));
 }
 
+TEST(Options, BusyPollTakesMicrosecondsUpToOneMillisecond) {
+  EXPECT_EQ(std::get<Options>(parse({})).busy_poll, std::chrono::microseconds(50));
+  EXPECT_EQ(std::get<Options>(parse({"--busy-poll", "0"})).busy_poll, std::chrono::microseconds(0));
+  EXPECT_EQ(std::get<Options>(parse({"--busy-poll=1000"})).busy_poll, std::chrono::microseconds(1000));
+  for (const char* bad : {"1001", "-1", "x", "5us", ""})
+    EXPECT_TRUE(std::holds_alternative<ParseError>(parse({"--busy-poll", bad}))) << bad;
+}
+
 TEST(Options, UsageMentionsEveryOption) {
   std::string text = usage_text("xenstored");
   for (const char* opt : {"--no-domain-init", "--pid-file", "--help", "--no-fork", "--output-pid", "--trace-file",
                           "--entry-nb", "--entry-size", "--watch-nb", "--transaction", "--perm-nb", "--path-max",
                           "--quota", "--quota-soft", "--timeout", "--no-recovery", "--internal-db",
-                          "--keep-orphans", "--verbose"})
+                          "--keep-orphans", "--verbose", "--conflict-burst-limit",
+                          "--conflict-rate-limit", "--conflict-throttle-dom0", "--busy-poll"})
     EXPECT_NE(text.find(opt), std::string::npos) << opt;
 }
 

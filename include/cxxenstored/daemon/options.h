@@ -3,6 +3,7 @@
 // systemd unit start this daemon unchanged.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <variant>
 #include <string>
@@ -29,6 +30,9 @@ struct Options {
   std::optional<unsigned> priv_domid;    // -p --priv-domid
   std::string pid_file;           // -F --pid-file
   std::string trace_file;         // -T --trace-file
+  // --busy-poll: how long the event loop may poll for new work before it
+  // sleeps (event_loop.h); zero never polls.
+  std::chrono::microseconds busy_poll{50};
   store::Quotas quotas;
   protocol::Limits limits;
 };

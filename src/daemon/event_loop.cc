@@ -1,0 +1,39 @@
+#include "cxxenstored/daemon/event_loop.h"
+
+#include <sched.h>
+
+#include "cxxenstored/daemon/poll_window.h"
+
+namespace cxxenstored::daemon {
+
+bool polling_can_help() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof cpus, &cpus) != 0) return false;
+  return CPU_COUNT(&cpus) >= 2;
+}
+
+void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit) {
+  if (poll_limit <= std::chrono::nanoseconds::zero()) {
+    io.run();
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  PollWindow window(poll_limit);
+  for (;;) {
+    // One idle period: poll (each poll() is one non-blocking epoll_wait and
+    // runs whatever it finds), then sleep until something arrives. With a
+    // zero window this is run_one(), which sleeps only if nothing is queued.
+    const auto idle_start = Clock::now();
+    const auto poll_until = idle_start + window.current();
+    std::size_t ran = 0;
+    while (ran == 0 && Clock::now() < poll_until) {
+      ran = io.poll();
+      if (io.stopped()) return;
+    }
+    if (ran == 0 && io.run_one() == 0) return;
+    window.idle_ended(Clock::now() - idle_start);
+  }
+}
+
+}  // namespace cxxenstored::daemon

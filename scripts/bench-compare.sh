@@ -279,7 +279,7 @@ END {
 		if (k in best && better + 0 > 0) {
 			r = best[k] / better
 			ratio = sprintf("%.2fx", r)
-			if (w == "seq-read") { met = (r >= 1.25 && echo_seq > 0 && best[k] >= 0.9 * echo_seq) ? "yes" : "no"; ratio = ratio sprintf(" (%.2fx echo)", best[k] / echo_seq) }
+			if (w == "seq-read") { met = (r >= 1.25 && echo_seq > 0 && best[k] + 0 >= 0.9 * echo_seq) ? "yes" : "no"; ratio = ratio sprintf(" (%.2fx echo)", best[k] / echo_seq) }
 			else if (w == "pipelined-read") met = r >= 3 ? "yes" : "no"
 			else if (w == "seq-write-new" || w == "large-directory") met = r >= 2 ? "yes" : "no"
 			else if (w == "tx-disjoint" || w == "vm-storm") met = (r >= 2 && eagain[k] == 0) ? "yes" : "no"

@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include "cxxenstored/daemon/poll_window.h"
+#include "cxxenstored/daemon/run_queue_probe.h"
 
 namespace cxxenstored::daemon {
 
@@ -20,7 +21,11 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
   }
   using Clock = std::chrono::steady_clock;
   PollWindow window(poll_limit);
+  const RunQueueProbe run_queue;
   for (;;) {
+    // Asked only when about to poll (it is a system call), and before the
+    // poll, when the client is still busy with our last reply.
+    if (window.current() > std::chrono::nanoseconds::zero() && run_queue.crowded()) window.contended();
     // One idle period: poll (each poll() is one non-blocking epoll_wait and
     // runs whatever it finds), then sleep until something arrives. With a
     // zero window this is run_one(), which sleeps only if nothing is queued.

@@ -46,6 +46,20 @@ TEST(PollWindow, LongIdlePeriodsShrinkItToNothing) {
   EXPECT_EQ(w.current(), microseconds(0));
 }
 
+TEST(PollWindow, ContentionStopsPollingForAWhile) {
+  PollWindow w(microseconds(64));
+  for (int i = 0; i < 5; ++i) w.idle_ended(microseconds(50));
+  ASSERT_EQ(w.current(), microseconds(64));
+  w.contended();
+  EXPECT_EQ(w.current(), microseconds(0));
+  for (int i = 0; i < PollWindow::kContendedIdlePeriods; ++i) {
+    w.idle_ended(microseconds(20));
+    ASSERT_EQ(w.current(), microseconds(0)) << i;
+  }
+  w.idle_ended(microseconds(20));
+  EXPECT_EQ(w.current(), microseconds(8));  // grows again, from the start
+}
+
 TEST(PollWindow, ATinyLimitStillPolls) {
   PollWindow w(std::chrono::nanoseconds(4));
   w.idle_ended(std::chrono::nanoseconds(3));

@@ -31,6 +31,16 @@ class PollWindow {
   // work arrived.
   void idle_ended(Duration idle);
 
+  // Other tasks want the CPUs (RunQueueProbe): polling would take the time
+  // from them. Back to sleeping at once, and for the next
+  // kContendedIdlePeriods idle periods.
+  void contended() {
+    window_ = Duration::zero();
+    holdoff_ = kContendedIdlePeriods;
+  }
+
+  static constexpr int kContendedIdlePeriods = 256;
+
  private:
   // The first window after polling was off: short, so that a daemon which is
   // mostly idle spends little on it.
@@ -38,6 +48,7 @@ class PollWindow {
 
   Duration limit_;
   Duration window_{0};
+  int holdoff_ = 0;  // idle periods left without polling after contention
 };
 
 }  // namespace cxxenstored::daemon

@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
   if (poll_limit.count() > 0 && !cxxenstored::daemon::polling_can_help()) {
     spdlog::info("one CPU: no busy polling");
     poll_limit = std::chrono::microseconds::zero();
+  } else if (poll_limit.count() > 0) {
+    spdlog::info("busy polling up to {} us before sleeping", poll_limit.count());
   }
   cxxenstored::daemon::run_event_loop(io, poll_limit);
   if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());

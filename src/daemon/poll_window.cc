@@ -10,6 +10,10 @@ PollWindow::Duration PollWindow::first_window() const {
 
 void PollWindow::idle_ended(Duration idle) {
   if (limit_ <= Duration::zero()) return;
+  if (holdoff_ > 0) {
+    --holdoff_;
+    return;
+  }
   if (idle <= window_) return;  // polling caught it: keep the window
   if (idle <= limit_) {
     // A longer window would have caught it.

@@ -14,21 +14,30 @@ bool polling_can_help() {
   return CPU_COUNT(&cpus) >= 2;
 }
 
-void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit) {
+void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
+                    observability::Metrics* metrics) {
   if (poll_limit <= std::chrono::nanoseconds::zero()) {
     io.run();
     return;
   }
   using Clock = std::chrono::steady_clock;
+  using observability::PollOutcome;
+  const auto count = [metrics](PollOutcome outcome) {
+    if (metrics) metrics->count_poll(outcome);
+  };
   PollWindow window(poll_limit);
   const RunQueueProbe run_queue;
   for (;;) {
     // Asked only when about to poll (it is a system call), and before the
     // poll, when the client is still busy with our last reply.
-    if (window.current() > std::chrono::nanoseconds::zero() && run_queue.crowded()) window.contended();
+    if (window.current() > std::chrono::nanoseconds::zero() && run_queue.crowded()) {
+      window.contended();
+      count(PollOutcome::kWithheld);
+    }
     // One idle period: poll (each poll() is one non-blocking epoll_wait and
     // runs whatever it finds), then sleep until something arrives. With a
     // zero window this is run_one(), which sleeps only if nothing is queued.
+    const bool polling = window.current() > std::chrono::nanoseconds::zero();
     const auto idle_start = Clock::now();
     const auto poll_until = idle_start + window.current();
     std::size_t ran = 0;
@@ -36,6 +45,7 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
       ran = io.poll();
       if (io.stopped()) return;
     }
+    if (polling) count(ran > 0 ? PollOutcome::kCaught : PollOutcome::kSlept);
     if (ran == 0 && io.run_one() == 0) return;
     window.idle_ended(Clock::now() - idle_start);
   }

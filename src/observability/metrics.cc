@@ -97,6 +97,15 @@ void Metrics::forget_domain(DomainId domain) {
   domains_.erase(it);
 }
 
+const char* poll_outcome_name(PollOutcome outcome) {
+  switch (outcome) {
+    case PollOutcome::kCaught: return "caught";
+    case PollOutcome::kSlept: return "slept";
+    case PollOutcome::kWithheld: return "withheld";
+  }
+  return "unknown";
+}
+
 DomainCounters Metrics::totals() const {
   DomainCounters total = departed_;
   for (const auto& [domain, counters] : domains_) total.add(counters);

@@ -159,6 +159,14 @@ std::string render_prometheus(const Metrics& metrics, const store::CommitStats& 
     f.series(label("outcome", "conflict"), commits.conflicts, true);
     f.series(label("outcome", "read_only"), commits.read_only, true);
   }
+  if (const auto& polls = metrics.polls(); polls[0] + polls[1] + polls[2] > 0) {
+    Family f(out, "xenstored_busy_poll_total", "counter",
+             "Idle periods of the polling event loop, by outcome: caught (work came while it polled), "
+             "slept (the window ran out), withheld (other tasks filled the CPUs).",
+             help);
+    for (std::size_t i = 0; i < kPollOutcomes; ++i)
+      f.series(label("outcome", poll_outcome_name(static_cast<PollOutcome>(i))), polls[i]);
+  }
   {
     const auto& h = metrics.latency();
     Family f(out, "xenstored_request_duration_seconds", help ? "histogram" : "summary",

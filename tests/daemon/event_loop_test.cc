@@ -78,6 +78,40 @@ TEST_P(EventLoop, StopFromAHandlerEndsIt) {
 INSTANTIATE_TEST_SUITE_P(PollLimits, EventLoop,
                          ::testing::Values(microseconds(0), microseconds(50), microseconds(1000)));
 
+// Posts `count` handlers a few microseconds apart (busy-waiting: a sleep
+// would take the timer slack, 50 µs), then stops the loop; returns how many
+// idle periods the loop counted as polled.
+std::uint64_t polled_idle_periods(microseconds poll_limit, int count) {
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  observability::Metrics metrics;
+  int ran = 0;
+  std::thread poster([&] {
+    for (int i = 0; i < count; ++i) {
+      asio::post(io, [&] { ++ran; });
+      const auto until = std::chrono::steady_clock::now() + microseconds(5);
+      while (std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    }
+    asio::post(io, [&] { io.stop(); });
+  });
+  run_event_loop(io, poll_limit, &metrics);
+  poster.join();
+  EXPECT_EQ(ran, count);
+  std::uint64_t polled = 0;
+  for (auto n : metrics.polls()) polled += n;
+  return polled;
+}
+
+TEST(EventLoopPolling, CountsEveryPolledIdlePeriod) {
+  EXPECT_EQ(polled_idle_periods(microseconds(0), 40), 0u);  // run() as it always was
+  // Gaps far below the limit open the window, so later idle periods poll
+  // (caught or slept), or are withheld on a crowded machine: at most one
+  // outcome per idle period, and one more when withheld.
+  const auto polled = polled_idle_periods(microseconds(1000), 40);
+  EXPECT_GT(polled, 0u);
+  EXPECT_LE(polled, 2u * 41);
+}
+
 TEST(EventLoopPolling, NeverOnASingleCpu) {
   bool helps = true;
   std::thread pinned([&] {

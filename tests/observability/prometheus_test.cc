@@ -85,6 +85,21 @@ TEST(Prometheus, PerDomainLabelsEverySeries) {
   EXPECT_TRUE(contains(text, R"(xenstored_request_duration_seconds_bucket{le="+Inf"} 3)"));
 }
 
+TEST(Prometheus, BusyPollOutcomesOnlyOnceTheLoopPolled) {
+  Metrics m;
+  EXPECT_EQ(render_prometheus(m, {}, Scope::kSummary).find("busy_poll"), std::string::npos);
+  m.count_poll(PollOutcome::kCaught);
+  m.count_poll(PollOutcome::kCaught);
+  m.count_poll(PollOutcome::kWithheld);
+  for (auto scope : {Scope::kSummary, Scope::kPerDomain}) {
+    std::string text = render_prometheus(m, {}, scope);
+    expect_valid_exposition(text);
+    EXPECT_TRUE(contains(text, "xenstored_busy_poll_total{outcome=\"caught\"} 2")) << text;
+    EXPECT_TRUE(contains(text, "xenstored_busy_poll_total{outcome=\"withheld\"} 1")) << text;
+    EXPECT_EQ(text.find("outcome=\"slept\""), std::string::npos) << text;  // zero: left out
+  }
+}
+
 TEST(Prometheus, EmptyMetricsStillValid) {
   std::string text = render_prometheus(Metrics(), {}, Scope::kPerDomain);
   expect_valid_exposition(text);

@@ -79,6 +79,9 @@ class Daemon {
   protocol::Engine& engine() { return engine_; }
   connection::ConnectionSet& connections() { return connections_; }
   store::Store& store() { return store_; }
+  // The counters the metrics control command shows (the event loop adds
+  // its busy-polling outcomes).
+  observability::Metrics& metrics() { return metrics_; }
 
  private:
   void run_live_update(liveupdate::ExecPlan plan, int attempts_left);

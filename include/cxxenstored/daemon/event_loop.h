@@ -6,6 +6,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "cxxenstored/observability/metrics.h"
+
 namespace cxxenstored::daemon {
 
 // Polling pays only when another CPU can run the client meanwhile: with one
@@ -14,7 +16,9 @@ bool polling_can_help();
 
 // Runs `io` until it is stopped or out of work, like io_context::run(); with
 // a non-zero `poll_limit` it polls for new work for up to that long (as
-// PollWindow adapts it) before each sleep.
-void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit);
+// PollWindow adapts it) before each sleep, and counts how each polled idle
+// period ended in `metrics` (if given).
+void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
+                    observability::Metrics* metrics = nullptr);
 
 }  // namespace cxxenstored::daemon

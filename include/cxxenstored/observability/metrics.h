@@ -44,6 +44,15 @@ const char* quota_kind_name(QuotaKind kind);
 enum class Transport : std::uint8_t { kSocket, kRing };
 inline constexpr std::size_t kTransports = 2;
 
+// How an idle period of the event loop's busy polling ended (event_loop.h).
+enum class PollOutcome : std::uint8_t {
+  kCaught,    // work arrived while it polled: no sleep, no wake-up
+  kSlept,     // the window ran out; it slept
+  kWithheld,  // other tasks filled the CPUs: it did not poll
+};
+inline constexpr std::size_t kPollOutcomes = 3;
+const char* poll_outcome_name(PollOutcome outcome);
+
 struct DomainCounters {
   std::array<std::uint64_t, kRequestTypes> requests{};
   std::array<std::uint64_t, kRequestTypes> errors{};  // replies of type XS_ERROR
@@ -86,12 +95,15 @@ class Metrics {
   void count_bytes(DomainId domain, Transport transport, std::uint64_t received,
                    std::uint64_t sent);
 
+  void count_poll(PollOutcome outcome) { ++polls_[static_cast<std::size_t>(outcome)]; }
+
   // The domain is gone: fold its counters into the departed total.
   void forget_domain(DomainId domain);
 
   const std::map<DomainId, DomainCounters>& domains() const { return domains_; }
   DomainCounters totals() const;
   const LatencyHistogram& latency() const { return latency_; }
+  const std::array<std::uint64_t, kPollOutcomes>& polls() const { return polls_; }
 
  private:
   DomainCounters& of(DomainId domain) { return domains_[domain]; }
@@ -99,6 +111,7 @@ class Metrics {
   std::map<DomainId, DomainCounters> domains_;
   DomainCounters departed_;
   LatencyHistogram latency_;
+  std::array<std::uint64_t, kPollOutcomes> polls_{};
 };
 
 }  // namespace cxxenstored::observability

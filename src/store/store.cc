@@ -136,14 +136,13 @@ void Store::advance(Transaction& tx) const {
 
 const transaction::ReadRecord* Store::first_stale_read(const Transaction& tx) const {
   for (const transaction::ReadRecord& read : tx.reads()) {
-    if (read.aspect == Aspect::kOwnedNodes) {
-      if (static_cast<std::uint64_t>(usage_.nodes(read.domain)) != read.stamp) return &read;
-      continue;
-    }
-    if (read.aspect == Aspect::kOwnedBytes) {
-      if (static_cast<std::uint64_t>(usage_.memory(read.domain)) != read.stamp) return &read;
-      continue;
-    }
+    // A quota refusal counted the transaction's own earlier charges as well
+    // as the live usage, and those charges (how many nodes a removal freed,
+    // how many missing parents a write created) came from the snapshot
+    // without a record each: on a changed tree the same operations may
+    // charge differently, and an equal live count proves nothing. Only the
+    // unchanged tree of the fast path keeps a refusal valid.
+    if (read.aspect == Aspect::kOwnedNodes || read.aspect == Aspect::kOwnedBytes) return &read;
     NodePtr live = lookup_node(root_, read.path);
     if (aspect_stamp(live.get(), read.aspect) != read.stamp) return &read;
   }

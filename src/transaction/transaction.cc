@@ -55,7 +55,10 @@ std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_
 // still hold at commit) or from this transaction's own writes:
 //  * a value or permissions it set itself are its own;
 //  * below a node it removed, everything is its own: replaying the removal
-//    clears whatever the live tree has there;
+//    clears whatever the live tree has there; except the permissions of
+//    nodes it created there again, inherited from the removed node's parent
+//    (recorded for any permissions read there: at worst a needless
+//    dependency when it also set them itself);
 //  * below a node it created, content is its own only while that node is
 //    still absent from the live tree (replayed on a node someone else
 //    created meanwhile, the write would merge into theirs), so the node's
@@ -73,7 +76,10 @@ void Transaction::observed(std::string_view path, Aspect aspect, const store::No
   }
   auto [own, marks] = own_ancestor(path);
   if (own.empty()) return record(path, aspect);
-  if (marks & kRemovedMark) return;
+  if (marks & kRemovedMark) {
+    if (aspect == Aspect::kPerms && own != "/") observed(store::parent_path(own), Aspect::kPerms, nullptr);
+    return;
+  }
   if (own == path && aspect == Aspect::kExistence) return;  // exists either way
   record(own, Aspect::kExistence);
   // Created nodes inherit the permissions of the node they were created

@@ -205,6 +205,31 @@ TEST_F(TransactionTest, RemovedThenRecreatedInsideTransaction) {
   EXPECT_EQ(*store.directory(kDom0, "/dir"), Names{"z"});
 }
 
+// Found by the guest model test (seed 2461185794): a node removed and made
+// again inside the transaction takes its permissions from the removed
+// node's parent, so reading them depends on that parent's permissions.
+TEST_F(TransactionTest, PermissionsOfANodeRemadeAfterItsRemovalDependOnItsParent) {
+  ASSERT_TRUE(store.set_perms(kDom0, "/dir", *Permissions::parse("n1\0"s, 1)));
+  ASSERT_TRUE(store.write(kDom0, "/dir/x/old", ""));
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/dir/x", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/dir/x/new", "", tx.get()));  // makes /dir/x again
+  ASSERT_EQ(store.get_perms(kDom0, "/dir/x", tx.get())->to_wire(), "n1\0"s);
+  ASSERT_TRUE(store.set_perms(kDom0, "/dir", *Permissions::parse("r2\0"s, 1)));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);  // it would be r2 now
+}
+
+TEST_F(TransactionTest, PermissionsOfANodeRemadeAfterItsRemovalAloneMerge) {
+  ASSERT_TRUE(store.write(kDom0, "/dir/x/old", ""));
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/dir/x", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/dir/x/new", "", tx.get()));
+  ASSERT_TRUE(store.get_perms(kDom0, "/dir/x", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/dir/x/concurrent", ""));  // below the removed node: its own
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(*store.directory(kDom0, "/dir/x"), Names{"new"});
+}
+
 TEST_F(TransactionTest, ReadOnlyTransactionsAlwaysSucceed) {
   auto tx = store.begin_transaction();
   ASSERT_EQ(*store.read(kDom0, "/a", tx.get()), "a0");
@@ -287,6 +312,44 @@ TEST_F(TransactionTest, QuotaExceededAtMergeFailsTheCommit) {
   ASSERT_TRUE(store.write(guest, "/local/domain/3/live", ""));  // takes the last slot
   EXPECT_EQ(store.commit(*tx).error().code, ENOSPC);
   EXPECT_EQ(store.usage().nodes(3), 2);
+}
+
+// Found by the guest model test (seed 1988266688): a removal frees as many
+// of the guest's nodes as the snapshot had below it, and a quota refusal
+// after it counted on that. On a tree that changed since, the same removal
+// may free more, even with the guest's live count unchanged, and the
+// refused write would then have fitted. Only the fast path keeps it.
+TEST_F(TransactionTest, QuotaRefusalAfterOwnChangesHoldsOnlyOnAnUnchangedTree) {
+  ASSERT_TRUE(store.mkdir(kDom0, "/local/domain/3"));
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3", *Permissions::parse("n3\0"s, 1)));
+  const Caller guest = Caller::guest(3);
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/a", ""));
+  ASSERT_TRUE(store.write(guest, "/local/domain/3/b", ""));
+  ASSERT_TRUE(store.write(kDom0, "/local/domain/3/a/x", ""));
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3/a/x", *Permissions::parse("n0\0"s, 1)));
+  store.quotas().nodes_per_domain = 3;  // the guest owns 3: itself, a, b
+  auto in_transaction = [&] {
+    auto tx = store.begin_transaction();
+    EXPECT_TRUE(store.rm(guest, "/local/domain/3/a", tx.get()));         // frees a
+    EXPECT_TRUE(store.write(guest, "/local/domain/3/d", "", tx.get()));  // takes it
+    EXPECT_EQ(store.write(guest, "/local/domain/3/e", "", tx.get()).error().code, ENOSPC);
+    return tx;
+  };
+  {
+    auto tx = in_transaction();
+    EXPECT_TRUE(store.commit(*tx));  // nothing changed: the refusal stands
+    ASSERT_TRUE(store.rm(kDom0, "/local/domain/3/d"));
+    ASSERT_TRUE(store.write(guest, "/local/domain/3/a", ""));
+    ASSERT_TRUE(store.write(kDom0, "/local/domain/3/a/x", ""));
+    ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3/a/x", *Permissions::parse("n0\0"s, 1)));
+  }
+  auto tx = in_transaction();
+  // The toolstack gives a/x to the guest and removes b: the guest's count is
+  // 3 again, but the removal of a now frees two nodes, room for e.
+  ASSERT_TRUE(store.set_perms(kDom0, "/local/domain/3/a/x", *Permissions::parse("n3\0"s, 1)));
+  ASSERT_TRUE(store.rm(kDom0, "/local/domain/3/b"));
+  ASSERT_EQ(store.usage().nodes(3), 3);
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);
 }
 
 }  // namespace

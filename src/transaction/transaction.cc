@@ -56,35 +56,39 @@ std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_
 //  * a value or permissions it set itself are its own;
 //  * below a node it removed, everything is its own: replaying the removal
 //    clears whatever the live tree has there; except the permissions of
-//    nodes it created there again, inherited from the removed node's parent
-//    (recorded for any permissions read there: at worst a needless
-//    dependency when it also set them itself);
+//    nodes it made there again, inherited from the removed node's parent;
 //  * below a node it created, content is its own only while that node is
 //    still absent from the live tree (replayed on a node someone else
 //    created meanwhile, the write would merge into theirs), so the node's
 //    absence is recorded instead, and only now that a read relies on it:
-//    creations nobody reads back stay blind and never conflict;
-//    Their permissions, inherited, depend on the parent they were created
-//    under as well;
+//    creations nobody reads back stay blind and never conflict; their
+//    permissions, inherited, depend on the parent they were made under too;
 //  * a child list it changed stays checked: a listing shows the snapshot's
 //    other children too.
 void Transaction::observed(std::string_view path, Aspect aspect, const store::Node*) {
+  depends_on(path, aspect, true);
+}
+
+// Inherited permissions were the parent's when the node was made, which may
+// be before the transaction set the parent's own: they then came from the
+// snapshot. Without a record of that order, an inherited dependency ignores
+// the transaction's own permission writes (own_perms_count false): at worst
+// a needless dependency when it had set them before.
+void Transaction::depends_on(std::string_view path, Aspect aspect, bool own_perms_count) {
   touch(path);
-  if (aspect == Aspect::kValue || aspect == Aspect::kPerms) {
+  if (aspect == Aspect::kValue || (aspect == Aspect::kPerms && own_perms_count)) {
     const PathState* s = find_state(path);
     if (s && (s->written & bit(aspect))) return;
   }
   auto [own, marks] = own_ancestor(path);
   if (own.empty()) return record(path, aspect);
   if (marks & kRemovedMark) {
-    if (aspect == Aspect::kPerms && own != "/") observed(store::parent_path(own), Aspect::kPerms, nullptr);
+    if (aspect == Aspect::kPerms && own != "/") depends_on(store::parent_path(own), Aspect::kPerms, false);
     return;
   }
   if (own == path && aspect == Aspect::kExistence) return;  // exists either way
   record(own, Aspect::kExistence);
-  // Created nodes inherit the permissions of the node they were created
-  // under, so their permissions also depend on that node's.
-  if (aspect == Aspect::kPerms) observed(store::parent_path(own), Aspect::kPerms, nullptr);
+  if (aspect == Aspect::kPerms) depends_on(store::parent_path(own), Aspect::kPerms, false);
 }
 
 void Transaction::record(std::string_view path, Aspect aspect) {

@@ -366,10 +366,11 @@ TEST(GuestTransactionModel, RandomGuestAndDom0InterleavingsAreSerializable) {
 }
 
 // Seeds that once found a bug (each has a unit test in transaction_test.cc
-// too): a node removed and made again in a transaction, and a quota refusal
-// after the transaction's own removal.
+// too): a node removed and made again in a transaction, a quota refusal
+// after the transaction's own removal, and a node made before the
+// transaction set its parent's permissions.
 TEST(GuestTransactionModel, SeedsThatFoundBugs) {
-  for (std::uint64_t seed : {2461185794ull, 1988266688ull}) {
+  for (std::uint64_t seed : {2461185794ull, 1988266688ull, 2330070458ull}) {
     SCOPED_TRACE(seed);
     check_serializable(seed, 100000);
     if (HasFatalFailure()) return;

@@ -219,6 +219,18 @@ TEST_F(TransactionTest, PermissionsOfANodeRemadeAfterItsRemovalDependOnItsParent
   EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);  // it would be r2 now
 }
 
+// Found by the guest model test (seed 2330070458): a node made before the
+// transaction set its parent's permissions inherited the snapshot's.
+TEST_F(TransactionTest, PermissionsInheritedBeforeTheParentsOwnStillDependOnTheSnapshots) {
+  ASSERT_TRUE(store.set_perms(kDom0, "/dir", *Permissions::parse("n1\0"s, 1)));
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/dir/new/leaf", "", tx.get()));
+  ASSERT_TRUE(store.set_perms(kDom0, "/dir", *Permissions::parse("r2\0"s, 1), tx.get()));
+  ASSERT_EQ(store.get_perms(kDom0, "/dir/new", tx.get())->to_wire(), "n1\0"s);
+  ASSERT_TRUE(store.set_perms(kDom0, "/dir", *Permissions::parse("b3\0"s, 1)));
+  EXPECT_EQ(store.commit(*tx).error().code, EAGAIN);  // replayed, /dir/new would get b3
+}
+
 TEST_F(TransactionTest, PermissionsOfANodeRemadeAfterItsRemovalAloneMerge) {
   ASSERT_TRUE(store.write(kDom0, "/dir/x/old", ""));
   auto tx = store.begin_transaction();

@@ -106,6 +106,7 @@ class Transaction : private store::ReadObserver {
 
  private:
   void observed(std::string_view path, store::Aspect aspect, const store::Node* node) override;
+  void depends_on(std::string_view path, store::Aspect aspect, bool own_perms_count);
   void wrote(std::string_view path, store::Aspect aspect) override;
   void created(std::string_view path) override;
   void observed_usage(store::DomainId domain, std::int64_t live_nodes) override;

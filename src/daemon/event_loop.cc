@@ -1,18 +1,11 @@
 #include "cxxenstored/daemon/event_loop.h"
 
-#include <sched.h>
-
 #include "cxxenstored/daemon/poll_window.h"
 #include "cxxenstored/daemon/run_queue_probe.h"
 
 namespace cxxenstored::daemon {
 
-bool polling_can_help() {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  if (::sched_getaffinity(0, sizeof cpus, &cpus) != 0) return false;
-  return CPU_COUNT(&cpus) >= 2;
-}
+bool polling_can_help() { return usable_cpus() >= 2; }
 
 void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
                     observability::Metrics* metrics) {

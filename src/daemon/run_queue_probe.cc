@@ -8,15 +8,11 @@
 
 namespace cxxenstored::daemon {
 
-namespace {
-
 int usable_cpus() {
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   return ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
 }
-
-}  // namespace
 
 std::optional<long> runnable_tasks(std::string_view loadavg) {
   // The fourth field is "runnable/total".

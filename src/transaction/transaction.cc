@@ -83,12 +83,13 @@ void Transaction::depends_on(std::string_view path, Aspect aspect, bool own_perm
   auto [own, marks] = own_ancestor(path);
   if (own.empty()) return record(path, aspect);
   if (marks & kRemovedMark) {
-    if (aspect == Aspect::kPerms && own != "/") depends_on(store::parent_path(own), Aspect::kPerms, false);
-    return;
+    if (aspect != Aspect::kPerms) return;
+  } else {
+    if (own == path && aspect == Aspect::kExistence) return;  // exists either way
+    record(own, Aspect::kExistence);
   }
-  if (own == path && aspect == Aspect::kExistence) return;  // exists either way
-  record(own, Aspect::kExistence);
-  if (aspect == Aspect::kPerms) depends_on(store::parent_path(own), Aspect::kPerms, false);
+  // Made again below a removal or made anew: inherited from own's parent.
+  if (aspect == Aspect::kPerms && own != "/") depends_on(store::parent_path(own), Aspect::kPerms, false);
 }
 
 void Transaction::record(std::string_view path, Aspect aspect) {

@@ -9,6 +9,9 @@
 
 namespace cxxenstored::daemon {
 
+// How many CPUs this thread may run on (1 if the kernel will not say).
+int usable_cpus();
+
 // The number of runnable tasks in /proc/loadavg's text ("0.12 0.34 0.56
 // 3/123 4567": 3), or nothing if the text is not in that form.
 std::optional<long> runnable_tasks(std::string_view loadavg);

@@ -41,11 +41,15 @@ OpFlags flags_for(std::uint32_t type) {
     case XS_MKDIR:
     case XS_RM:
     case XS_SET_PERMS:
-    case XS_DIRECTORY_PART: return {true, false, false};
-    case XS_WATCH:
-    case XS_UNWATCH:
+    case XS_DIRECTORY_PART:
+    // Not store operations, but the C daemon still looks their tx_id up: an
+    // unknown one is ENOENT, even for RESET_WATCHES (whose own effect ends
+    // every transaction of the connection, so a repeat with the same id
+    // fails).
     case XS_GET_DOMAIN_PATH:
-    case XS_RESET_WATCHES: return {true, false, true};
+    case XS_RESET_WATCHES: return {true, false, false};
+    case XS_WATCH:
+    case XS_UNWATCH: return {true, false, true};
     case XS_INTRODUCE:
     case XS_RELEASE:
     case XS_IS_DOMAIN_INTRODUCED:
@@ -54,7 +58,7 @@ OpFlags flags_for(std::uint32_t type) {
     case kGetFeature:
     case kSetFeature:
     case kGetQuota:
-    case kSetQuota: return {true, true, true};
+    case kSetQuota: return {true, true, false};
     default: return {false, false, false};
   }
 }
@@ -548,6 +552,7 @@ Result<Message> Engine::do_reset_watches(Request& r) {
   watches_.reset(r.id);
   charge_watch(r.session, -r.session.watch_bytes);
   r.session.transactions.clear();
+  r.tx = nullptr;  // it named one of them
   return make_ack(r.message.header);
 }
 

@@ -242,13 +242,32 @@ TEST_F(EngineTest, ResetWatchesAlsoEndsTransactions) {
   EXPECT_EQ(last.size(), 1u);  // no event any more
 }
 
+TEST_F(EngineTest, EveryOperationButWatchAndUnwatchLooksItsTransactionUp) {
+  one(XS_WRITE, "/q\0"s);
+  for (std::uint32_t type : {static_cast<std::uint32_t>(XS_GET_DOMAIN_PATH), static_cast<std::uint32_t>(XS_RESET_WATCHES),
+                             static_cast<std::uint32_t>(XS_INTRODUCE), static_cast<std::uint32_t>(XS_RELEASE),
+                             static_cast<std::uint32_t>(XS_IS_DOMAIN_INTRODUCED), static_cast<std::uint32_t>(XS_RESUME),
+                             static_cast<std::uint32_t>(XS_SET_TARGET), static_cast<std::uint32_t>(XS_CONTROL),
+                             kGetFeature, kSetFeature, kGetQuota, kSetQuota})
+    EXPECT_EQ(one(type, "0\0"s, 12345), "ERROR:ENOENT|") << type;
+  // WATCH and UNWATCH ignore it.
+  EXPECT_EQ(send(XS_WATCH, "/q\0t\0"s, 12345), (V{"WATCH:OK|", "WATCH_EVENT:/q|t|"}));
+  EXPECT_EQ(one(XS_UNWATCH, "/q\0t\0"s, 12345), "UNWATCH:OK|");
+  // A known one: the operation runs, and RESET_WATCHES ends it with the rest.
+  EXPECT_EQ(one(XS_TRANSACTION_START, ""), "TRANSACTION_START:1|");
+  EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "3\0"s, 1), "GET_DOMAIN_PATH:/local/domain/3|");
+  EXPECT_EQ(one(XS_RESET_WATCHES, "", 1), "RESET_WATCHES:OK|");
+  EXPECT_EQ(one(XS_RESET_WATCHES, "", 1), "ERROR:ENOENT|");
+  EXPECT_EQ(one(XS_READ, "/q\0"s, 1), "ERROR:ENOENT|");
+}
+
 TEST_F(EngineTest, DomainPathAndIntroducedQueries) {
   EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "3\0"s), "GET_DOMAIN_PATH:/local/domain/3|");
   EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "abc\0"s), "GET_DOMAIN_PATH:/local/domain/0|");
   EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "-1\0"s), "GET_DOMAIN_PATH:/local/domain/4294967295|");
   EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "99999999999\0"s), "GET_DOMAIN_PATH:/local/domain/1215752191|");
   EXPECT_EQ(one(XS_GET_DOMAIN_PATH, ""), "ERROR:EINVAL|");
-  EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "3\0"s, 77), "GET_DOMAIN_PATH:/local/domain/3|");  // tx ignored
+  EXPECT_EQ(one(XS_GET_DOMAIN_PATH, "3\0"s, 77), "ERROR:ENOENT|");  // no transaction 77
   EXPECT_EQ(one(XS_IS_DOMAIN_INTRODUCED, "0\0"s), "IS_DOMAIN_INTRODUCED:T|");
   EXPECT_EQ(one(XS_IS_DOMAIN_INTRODUCED, "\0"s), "IS_DOMAIN_INTRODUCED:T|");
   EXPECT_EQ(one(XS_IS_DOMAIN_INTRODUCED, "5\0"s), "IS_DOMAIN_INTRODUCED:F|");

@@ -52,6 +52,25 @@ c WRITE @t5 /test/foreign\0v
 c TRANSACTION_END @t5 T\0
 a TRANSACTION_END @t5 T\0
 
+# Every operation but WATCH and UNWATCH looks its tx_id up, even one that
+# does not touch the store: an unknown id is ENOENT before anything else.
+a GET_DOMAIN_PATH @12345 0\0
+a IS_DOMAIN_INTRODUCED @12345 0\0
+a INTRODUCE @12345 5\0123\04\0
+a RELEASE @12345 7\0
+a RESUME @12345 7\0
+a SET_TARGET @12345 7\08\0
+a WATCH @12345 /test\0tx-ignored\0
+a UNWATCH @12345 /test\0tx-ignored\0
+a RESET_WATCHES @12345 ''
+# A known id is fine, but RESET_WATCHES ends every transaction of the
+# connection, that one too: the same request again is ENOENT.
+a TRANSACTION_START =t7 \0
+a GET_DOMAIN_PATH @t7 0\0
+a RESET_WATCHES @t7 ''
+a RESET_WATCHES @t7 ''
+a READ @t7 /test/one\0
+
 # TRANSACTION_START inside a transaction.
 a TRANSACTION_START =t6 \0
 a TRANSACTION_START @t6 \0

@@ -54,6 +54,8 @@ class Generator {
         step_in_transaction();
       } else if (rng_.chance(8)) {
         start_transaction();
+      } else if (tx_count_ > 0 && rng_.chance(2)) {
+        stale_transaction_request();
       } else if (rng_.chance(4)) {
         pipelined_burst();
       } else {
@@ -172,7 +174,10 @@ class Generator {
       return;
     }
     --tx_ops_;
-    if (rng_.chance(70)) {
+    if (rng_.chance(4)) {
+      // Operations that never touch the store still look their tx_id up.
+      emit(*tx_conn_, insert_tx(non_store_request()));
+    } else if (rng_.chance(70)) {
       emit(*tx_conn_, insert_tx(random_request(true)));
     } else {
       std::string conn(rng_.pick(kConns));
@@ -183,6 +188,21 @@ class Generator {
   std::string insert_tx(const std::string& request) {
     size_t space = request.find(' ');
     return request.substr(0, space) + " @" + tx_name_ + request.substr(space);
+  }
+
+  std::string non_store_request() {
+    size_t kind = rng_.below(3);
+    if (kind == 0) return "GET_DOMAIN_PATH 3\\0";
+    if (kind == 1) return "IS_DOMAIN_INTRODUCED 0\\0";
+    return "RESET_WATCHES ''";
+  }
+
+  // A request naming the last transaction after it ended (none is open
+  // now, on any connection): ENOENT, whatever the request, and no effect.
+  void stale_transaction_request() {
+    std::string conn(rng_.pick(kConns));
+    std::string request = rng_.chance(30) ? non_store_request() : random_request(true);
+    emit(conn, insert_tx(request));
   }
 
   void end_transaction() {

@@ -40,6 +40,9 @@ CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja \
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets
 
+# With -jobs, libFuzzer writes fuzz-<N>.log into the current folder.
+build=$(cd "$build" && pwd)
+cd "$build"
 status=0
 for target in $targets; do
 	corpus=$build/fuzz-corpus/$target

@@ -6,7 +6,7 @@
 #
 #   scripts/bench-compare.sh [--ours PATH|none] [--reps N] [--quick]
 #                            [--workloads "w1 w2 ..."] [--memory-nodes N]
-#                            [--out DIR]
+#                            [--ops-factor K] [--out DIR]
 #
 # --ours      cxxenstored binary; default: the newest build-*/src/daemon/
 #             cxxenstored under the source tree, else none (then only the
@@ -16,6 +16,9 @@
 #             (xsperf-echo is expected beside it).
 # --reps      repetitions; each workload keeps its best (default 3).
 # --quick     small op counts: proves the pipeline works in seconds.
+# --ops-factor K  K times the operations of every measured phase (default
+#             1: phases of 0.1-0.5 s for the fastest daemon here, where one
+#             lucky or unlucky fraction of a second decides a best-of-N).
 # --workloads subset of: seq-read pipelined-read seq-write-new large-directory
 #             tx-disjoint tx-conflict watch-fanout vm-storm idle-conns memory
 #             (default: all of them).
@@ -42,6 +45,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 peers_dir=${XS_REFERENCE_DAEMONS:-$src/../shared/reference-daemons}
 ours=""
 ours_args=""
+ops_factor=1
 xsperf=""
 reps=3
 quick=0
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) ours=$2; shift 2 ;;
 	--ours-args) ours_args=$2; shift 2 ;;
+	--ops-factor) ops_factor=$2; shift 2 ;;
 	--xsperf) xsperf=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
 	--quick) quick=1; shift ;;
@@ -109,17 +114,17 @@ else
 fi
 workload_args() {
 	case $1 in
-	seq-read) echo "--ops $((50000 / scale))" ;;
-	pipelined-read) echo "--ops $((300000 / scale)) --depth 64" ;;
-	seq-write-new) echo "--ops $((20000 / scale))" ;;
-	large-directory) echo "--ops $((10000 / scale)) --dir-size 1000" ;;
-	tx-disjoint) echo "--ops $((8000 / scale)) --threads 8" ;;
-	tx-conflict) echo "--ops $((2000 / scale)) --threads 8" ;;
-	watch-fanout) echo "--watchers 100 --events $((300 / scale))" ;;
-	vm-storm) echo "--vms $((200 / scale)) --threads 8" ;;
-	idle-conns) echo "--ops $((20000 / scale)) --idle 1000" ;;
-	echo-seq) echo "--ops $((50000 / scale))" ;;
-	echo-pipelined) echo "--ops $((300000 / scale)) --depth 64" ;;
+	seq-read) echo "--ops $((50000 * ops_factor / scale))" ;;
+	pipelined-read) echo "--ops $((300000 * ops_factor / scale)) --depth 64" ;;
+	seq-write-new) echo "--ops $((20000 * ops_factor / scale))" ;;
+	large-directory) echo "--ops $((10000 * ops_factor / scale)) --dir-size 1000" ;;
+	tx-disjoint) echo "--ops $((8000 * ops_factor / scale)) --threads 8" ;;
+	tx-conflict) echo "--ops $((2000 * ops_factor / scale)) --threads 8" ;;
+	watch-fanout) echo "--watchers 100 --events $((300 * ops_factor / scale))" ;;
+	vm-storm) echo "--vms $((200 * ops_factor / scale)) --threads 8" ;;
+	idle-conns) echo "--ops $((20000 * ops_factor / scale)) --idle 1000" ;;
+	echo-seq) echo "--ops $((50000 * ops_factor / scale))" ;;
+	echo-pipelined) echo "--ops $((300000 * ops_factor / scale)) --depth 64" ;;
 	esac
 }
 
@@ -317,7 +322,7 @@ END {
 idle_rings=$(dirname "$(dirname "$xsperf")")/rings/idle_rings
 if [ "$ours" != none ] && [ -x "$idle_rings" ]; then
 	echo "  idle-rings (cxxenstored, simulated backend)..." >&2
-	ring_line=$("$idle_rings" --idle 1000 --ops $((20000 / scale)) | grep '^XSPERF ' || true)
+	ring_line=$("$idle_rings" --idle 1000 --ops $((20000 * ops_factor / scale)) | grep '^XSPERF ' || true)
 	echo "$ring_line" >>"$results"
 	echo
 	echo "$ring_line" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }

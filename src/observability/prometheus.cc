@@ -1,6 +1,7 @@
 #include "cxxenstored/observability/prometheus.h"
 
 #include <cstdio>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -159,7 +160,7 @@ std::string render_prometheus(const Metrics& metrics, const store::CommitStats& 
     f.series(label("outcome", "conflict"), commits.conflicts, true);
     f.series(label("outcome", "read_only"), commits.read_only, true);
   }
-  if (const auto& polls = metrics.polls(); polls[0] + polls[1] + polls[2] > 0) {
+  if (const auto& polls = metrics.polls(); std::accumulate(polls.begin(), polls.end(), std::uint64_t{0}) > 0) {
     Family f(out, "xenstored_busy_poll_total", "counter",
              "Idle periods of the polling event loop, by outcome: caught (work came while it polled), "
              "slept (the window ran out), withheld (other tasks filled the CPUs).",

@@ -29,9 +29,14 @@ struct OpFlags {
   bool no_tx;       // the header's tx_id is not looked up
 };
 
+// Only WATCH and UNWATCH ignore tx_id. Every other operation, store
+// operation or not, looks it up first, so an unknown id is ENOENT; even
+// RESET_WATCHES, which ends every transaction of the connection (the same
+// request again with that id is then ENOENT).
 OpFlags flags_for(std::uint32_t type) {
   switch (type) {
-    case XS_CONTROL: return {true, true, false};
+    case XS_WATCH:
+    case XS_UNWATCH: return {true, false, true};
     case XS_DIRECTORY:
     case XS_READ:
     case XS_GET_PERMS:
@@ -42,14 +47,9 @@ OpFlags flags_for(std::uint32_t type) {
     case XS_RM:
     case XS_SET_PERMS:
     case XS_DIRECTORY_PART:
-    // Not store operations, but the C daemon still looks their tx_id up: an
-    // unknown one is ENOENT, even for RESET_WATCHES (whose own effect ends
-    // every transaction of the connection, so a repeat with the same id
-    // fails).
     case XS_GET_DOMAIN_PATH:
     case XS_RESET_WATCHES: return {true, false, false};
-    case XS_WATCH:
-    case XS_UNWATCH: return {true, false, true};
+    case XS_CONTROL:
     case XS_INTRODUCE:
     case XS_RELEASE:
     case XS_IS_DOMAIN_INTRODUCED:

@@ -11,12 +11,15 @@ std::uint8_t bit(Aspect aspect) { return static_cast<std::uint8_t>(1u << static_
 }  // namespace
 
 Transaction::PathState& Transaction::state(std::string_view path) {
+  if (last_state_ && last_state_->first == path) return last_state_->second;
   auto it = paths_.find(path);
   if (it == paths_.end()) it = paths_.emplace(std::string(path), PathState{}).first;
+  last_state_ = &*it;
   return it->second;
 }
 
 const Transaction::PathState* Transaction::find_state(std::string_view path) const {
+  if (last_state_ && last_state_->first == path) return &last_state_->second;
   auto it = paths_.find(path);
   return it == paths_.end() ? nullptr : &it->second;
 }
@@ -44,6 +47,7 @@ constexpr std::uint8_t kRemovedMark = 1u << 6;  // removed (whatever is there no
 constexpr std::uint8_t kCreatedMark = 1u << 7;  // created where the snapshot had nothing
 
 std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_view path) const {
+  if (!marked_structure_) return {};
   for (std::string_view p = path;; p = store::parent_path(p)) {
     const PathState* s = find_state(p);
     if (s && (s->written & (kRemovedMark | kCreatedMark))) return {p, s->written};
@@ -105,6 +109,7 @@ void Transaction::mark(std::string_view path, std::uint8_t bits) {
   PathState& s = state(path);
   written_undo_.emplace_back(&s, s.written);
   s.written |= bits;
+  if (bits & (kRemovedMark | kCreatedMark)) marked_structure_ = true;
 }
 
 void Transaction::wrote(std::string_view path, Aspect aspect) {

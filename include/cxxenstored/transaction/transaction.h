@@ -151,6 +151,14 @@ class Transaction : private store::ReadObserver {
   const PathState* find_state(std::string_view path) const;
 
   PathMap<PathState> paths_;
+  // The entry state() found last (find_state() reads it too): an operation
+  // asks about the same path several times in a row, and a hit costs a
+  // comparison instead of hashing the path. Entries are never erased and an
+  // unordered map never moves them, so the pointer stays valid.
+  std::pair<const std::string, PathState>* last_state_ = nullptr;
+  // Whether any path ever got a removed or created mark (undone ones
+  // included): until then no path has an own ancestor to look for.
+  bool marked_structure_ = false;
   std::size_t touched_count_ = 0;
   std::size_t access_count_ = 0;
   bool depends_on_live_usage_ = false;

@@ -1,6 +1,7 @@
 #include "cxxenstored/transaction/transaction.h"
 
 #include <cerrno>
+#include <utility>
 
 namespace cxxenstored::transaction {
 
@@ -69,7 +70,8 @@ std::pair<std::string_view, std::uint8_t> Transaction::own_ancestor(std::string_
 //    permissions, inherited, depend on the parent they were made under too;
 //  * a child list it changed stays checked: a listing shows the snapshot's
 //    other children too.
-void Transaction::observed(std::string_view path, Aspect aspect, const store::Node*) {
+void Transaction::observed(std::string_view path, Aspect aspect, const store::Node* node) {
+  op_path_.saw(path, node != nullptr);
   depends_on(path, aspect, true);
 }
 
@@ -113,6 +115,7 @@ void Transaction::mark(std::string_view path, std::uint8_t bits) {
 }
 
 void Transaction::wrote(std::string_view path, Aspect aspect) {
+  op_path_.saw(path, true);  // after created() when the write made it
   if (aspect == Aspect::kValue || aspect == Aspect::kPerms) mark(path, bit(aspect));
   else touch(path);
 }
@@ -133,9 +136,13 @@ std::optional<store::QuotaName> Transaction::take_refusal() {
   return refusal;
 }
 
-void Transaction::removed(std::string_view path) { mark(path, kRemovedMark); }
+void Transaction::removed(std::string_view path) {
+  op_path_.saw(path, true);
+  mark(path, kRemovedMark);
+}
 
 void Transaction::created(std::string_view path) {
+  op_path_.made(path);
   // Recreating inside something this transaction removed: the absence was
   // its own doing, so the new content is unconditionally its own.
   auto [own, marks] = own_ancestor(path);
@@ -174,21 +181,40 @@ std::size_t Transaction::first_access(std::string_view path) const {
   return s ? s->first_access : SIZE_MAX;
 }
 
+void Transaction::OpPath::saw(std::string_view seen, bool exists) {
+  if (existed < 0 && seen == path) existed = exists ? 1 : 0;
+}
+
+void Transaction::OpPath::made(std::string_view top) {
+  // top is the path or the highest of the ancestors made with it.
+  if (path.substr(0, top.size()) != top) return;
+  made_top = top;
+  if (existed < 0) existed = 0;
+}
+
 template <class F>
 auto Transaction::accessing(std::string_view path, F&& op) -> decltype(op()) {
-  // The nearest node that exists now: the node itself, or the parent an
-  // update would create it under (which the creation reads).
-  const std::string_view anchor = store::nearest_existing(editor_.root(), path);
-  const bool existed = anchor == path;
-  if (existed) note_access(path);
+  // Whether the node existed before the operation comes from what the
+  // editor reports of it on the way (it looks at the node before it changes
+  // it), so no walk of the path is spent on finding out; a walk only when
+  // the operation said nothing of the node, which means it changed nothing
+  // there either.
+  op_path_ = OpPath{path};
   auto result = op();
-  if (!existed && result && store::lookup_node(editor_.root(), path)) {
-    // Created now: the node, each parent created with it, the parent read.
+  const OpPath seen = std::exchange(op_path_, OpPath{});
+  if (!seen.made_top.empty()) {
+    // Created now: the node, each parent created with it, and the parent
+    // they were created under (which the creation read).
+    if (!result) return result;
     for (std::string_view p = path;; p = store::parent_path(p)) {
       note_access(p);
-      if (p == anchor) break;
+      if (p == seen.made_top) break;
     }
+    note_access(store::parent_path(seen.made_top));
+    return result;
   }
+  const bool existed = seen.existed >= 0 ? seen.existed == 1 : store::lookup_node(editor_.root(), path) != nullptr;
+  if (existed) note_access(path);
   return result;
 }
 

@@ -32,6 +32,31 @@ TEST_F(TransactionTest, StartIsASnapshot) {
   EXPECT_EQ(*store.read(kDom0, "/a"), "a0");
 }
 
+// Watch events at commit come in the order of first access (the C
+// daemon's list of accessed nodes), so which accesses count, and when, is
+// visible: a creation accesses the node, the parents made with it and the
+// existing parent it was made under, in that order; an operation on an
+// existing node accesses it even when it changes nothing or fails; one on a
+// missing node that creates nothing accesses nothing.
+TEST_F(TransactionTest, AccessesAreCountedInTheOrderTheCDaemonListsThem) {
+  const Caller guest = Caller::guest(7);
+  ASSERT_TRUE(store.set_perms(kDom0, "/b", *Permissions::parse("n0\0"s, 1)));
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/dir/x/new/deep", "v", tx.get()));
+  ASSERT_TRUE(store.mkdir(kDom0, "/a", tx.get()));                       // exists: a no-op
+  EXPECT_FALSE(store.read(kDom0, "/missing", tx.get()));                 // nothing there
+  EXPECT_EQ(store.read(guest, "/b", tx.get()).error().code, EACCES);     // refused, but there
+  ASSERT_TRUE(store.rm(kDom0, "/dir/x/new/deep", tx.get()));             // already accessed
+  ASSERT_TRUE(store.write(kDom0, "/dir/x", "later", tx.get()));          // accessed at creation
+  EXPECT_EQ(tx->first_access("/dir/x/new/deep"), 0u);
+  EXPECT_EQ(tx->first_access("/dir/x/new"), 1u);
+  EXPECT_EQ(tx->first_access("/dir/x"), 2u);
+  EXPECT_EQ(tx->first_access("/a"), 3u);
+  EXPECT_EQ(tx->first_access("/b"), 4u);
+  EXPECT_EQ(tx->first_access("/missing"), SIZE_MAX);
+  EXPECT_EQ(tx->first_access("/dir"), SIZE_MAX);
+}
+
 TEST_F(TransactionTest, ReadsSeeWhatWasCommittedBeforeTheTransactionLooked) {
   // As in the C daemon: a transaction that has changed nothing reads the
   // live state, so a commit between its start and its read is no conflict.

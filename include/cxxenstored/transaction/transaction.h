@@ -128,6 +128,18 @@ class Transaction : private store::ReadObserver {
   template <class F>
   auto accessing(std::string_view path, F&& op) -> decltype(op());
   void note_access(std::string_view path);
+  // What the operation in progress showed of the node at its own path: the
+  // first report the editor made of it, before it changed anything there
+  // (existed: 1, 0, or -1 when none came), and the highest node it created
+  // on the way to it, if it created any.
+  struct OpPath {
+    std::string_view path;
+    int existed = -1;
+    std::string_view made_top;
+    void saw(std::string_view seen, bool exists);
+    void made(std::string_view top);
+  };
+  OpPath op_path_;
 
   NodePtr snapshot_;
   const store::Quotas& quotas_;

@@ -145,10 +145,9 @@ Result<std::uint64_t> Editor::children_generation(const Caller& caller, std::str
   // Like the C daemon's per-record generation: it moves whenever the node
   // itself is rewritten (value, permissions or child list), never for
   // changes further down.
-  const Stamps& stamps = (*node)->stamps();
   observe(path, Aspect::kValue, node->get());
   observe(path, Aspect::kPerms, node->get());
-  return std::max({stamps.value, stamps.perms, stamps.children});
+  return (*node)->stamps().latest();
 }
 
 Result<Permissions> Editor::get_perms(const Caller& caller, std::string_view path) {

@@ -230,8 +230,19 @@ Result<std::string> Transaction::listing(const Caller& caller, std::string_view 
   return accessing(path, [&] { return guarded(caller, [&] { return editor_.listing(caller, path); }); });
 }
 
+// The C daemon gives every node a transaction wrote a new generation when
+// the commit makes it live, so a count read inside the transaction is never
+// read again outside it. A commit here may install the transaction's nodes
+// as they are, stamps included, so the count of a node this transaction
+// rewrote is reported in a range that live counts never reach (stamps count
+// changes from 1 and never get near 2^63).
 Result<std::uint64_t> Transaction::children_generation(const Caller& caller, std::string_view path) {
-  return accessing(path, [&] { return guarded(caller, [&] { return editor_.children_generation(caller, path); }); });
+  auto generation =
+      accessing(path, [&] { return guarded(caller, [&] { return editor_.children_generation(caller, path); }); });
+  if (!generation) return generation;
+  const NodePtr before = store::lookup_node(snapshot_, path);
+  if (before && before->stamps().latest() == *generation) return generation;
+  return *generation | kPrivateGeneration;
 }
 
 Result<Permissions> Transaction::get_perms(const Caller& caller, std::string_view path) {

@@ -57,6 +57,31 @@ TEST_F(TransactionTest, AccessesAreCountedInTheOrderTheCDaemonListsThem) {
   EXPECT_EQ(tx->first_access("/dir"), SIZE_MAX);
 }
 
+// DIRECTORY_PART's generation: the C daemon gives each node a transaction
+// rewrote a new count at commit, so a count read inside the transaction is
+// never read again outside it; a node the transaction did not rewrite shows
+// its live count inside too.
+TEST_F(TransactionTest, GenerationsReadInsideATransactionNeverComeBackAfterIt) {
+  const std::uint64_t dir_before = *store.children_generation(kDom0, "/dir");
+  const std::uint64_t x_before = *store.children_generation(kDom0, "/dir/x");
+  auto tx = store.begin_transaction();
+  EXPECT_EQ(*store.children_generation(kDom0, "/dir/x", tx.get()), x_before);
+  ASSERT_TRUE(store.mkdir(kDom0, "/dir/y", tx.get()));
+  const std::uint64_t inside = *store.children_generation(kDom0, "/dir", tx.get());
+  EXPECT_NE(inside, dir_before);
+  EXPECT_EQ(*store.children_generation(kDom0, "/dir", tx.get()), inside);
+  ASSERT_TRUE(store.write(kDom0, "/dir", "v", tx.get()));
+  const std::uint64_t rewritten = *store.children_generation(kDom0, "/dir", tx.get());
+  EXPECT_NE(rewritten, inside);
+  ASSERT_TRUE(store.commit(*tx));
+  EXPECT_EQ(store.commit_stats().fast, 1u);  // the transaction's nodes went live as they were
+  const std::uint64_t after = *store.children_generation(kDom0, "/dir");
+  EXPECT_NE(after, inside);
+  EXPECT_NE(after, rewritten);
+  EXPECT_NE(after, dir_before);
+  EXPECT_EQ(*store.children_generation(kDom0, "/dir/x"), x_before);
+}
+
 TEST_F(TransactionTest, ReadsSeeWhatWasCommittedBeforeTheTransactionLooked) {
   // As in the C daemon: a transaction that has changed nothing reads the
   // live state, so a commit between its start and its read is no conflict.

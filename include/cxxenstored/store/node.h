@@ -12,6 +12,7 @@
 // 24 bytes plus its name and value.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -36,6 +37,8 @@ struct Stamps {
   std::uint64_t value = 0;     // last change of the value
   std::uint64_t perms = 0;     // last change of the permissions
   std::uint64_t children = 0;  // last change of the set of child names
+  // The last change of the node's own record (DIRECTORY_PART's generation).
+  std::uint64_t latest() const { return std::max({value, perms, children}); }
   friend bool operator==(const Stamps&, const Stamps&) = default;
 };
 

@@ -67,7 +67,10 @@ class Transaction : private store::ReadObserver {
   Result<std::string> read(const Caller& caller, std::string_view path);
   Result<std::vector<std::string>> directory(const Caller& caller, std::string_view path);
   Result<std::string> listing(const Caller& caller, std::string_view path);
+  // The node's DIRECTORY_PART generation; kPrivateGeneration is set in the
+  // count of a node this transaction rewrote (see the definition).
   Result<std::uint64_t> children_generation(const Caller& caller, std::string_view path);
+  static constexpr std::uint64_t kPrivateGeneration = std::uint64_t{1} << 63;
   Result<Permissions> get_perms(const Caller& caller, std::string_view path);
   Result<void> write(const Caller& caller, std::string_view path, std::string_view value);
   Result<void> mkdir(const Caller& caller, std::string_view path);

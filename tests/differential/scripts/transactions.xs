@@ -184,3 +184,24 @@ a WRITE @ord2 /test/ord2/early\0v
 a SET_PERMS @ord2 /test/ord2/existing\0n0\0r0\0
 a WRITE @ord2 /test/ord2/late\0w
 a TRANSACTION_END @ord2 !transaction-event-order T\0
+
+# DIRECTORY_PART generations across a commit. The C daemon gives each node a
+# transaction rewrote a new count when the commit makes it live, so a count
+# read inside the transaction is never read again. Generations are compared
+# per node and transaction id, and ids count per connection, so the first
+# transactions of two new connections (g, h) share one: h's count after g's
+# commit must differ from g's inside. A node g did not touch keeps its count.
+# (Found by random script 7257: the commit kept the count seen inside.)
+g MKDIR /test/gen/untouched\0
+g DIRECTORY_PART /test/gen\x000\0
+g TRANSACTION_START =gen \0
+g DIRECTORY_PART @gen /test/gen/untouched\x000\0
+g MKDIR @gen /test/gen/child\0
+g DIRECTORY_PART @gen /test/gen\x000\0
+g DIRECTORY_PART @gen /test/gen\x000\0
+g TRANSACTION_END @gen T\0
+g DIRECTORY_PART /test/gen\x000\0
+h TRANSACTION_START =gen2 \0
+h DIRECTORY_PART @gen2 /test/gen\x000\0
+h DIRECTORY_PART @gen2 /test/gen/untouched\x000\0
+h TRANSACTION_END @gen2 T\0

@@ -70,10 +70,6 @@ NodePtr lookup_node(const NodePtr& root, std::string_view path) {
   return NodePtr(node);
 }
 
-std::string_view nearest_existing(const NodePtr& root, std::string_view path) {
-  return Descent(root.get(), path).deepest_path();
-}
-
 void Editor::observe(std::string_view path, Aspect aspect, const Node* node) {
   if (observer_) observer_->observed(path, aspect, node);
 }

@@ -86,9 +86,6 @@ class ReadObserver {
 
 // The node at a canonical path under root, or null.
 NodePtr lookup_node(const NodePtr& root, std::string_view path);
-// The longest of a canonical path and its ancestors that exists under root
-// (a prefix of path; "/" at least), found in one walk down.
-std::string_view nearest_existing(const NodePtr& root, std::string_view path);
 // The stamp an aspect of node has (0 for a missing node).
 std::uint64_t aspect_stamp(const Node* node, Aspect aspect);
 

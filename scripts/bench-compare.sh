@@ -112,19 +112,21 @@ if [ $quick = 1 ]; then
 else
 	scale=1
 fi
+# A measured phase's operation count: the default scaled by --ops-factor and --quick.
+phase_ops() { echo $(($1 * ops_factor / scale)); }
 workload_args() {
 	case $1 in
-	seq-read) echo "--ops $((50000 * ops_factor / scale))" ;;
-	pipelined-read) echo "--ops $((300000 * ops_factor / scale)) --depth 64" ;;
-	seq-write-new) echo "--ops $((20000 * ops_factor / scale))" ;;
-	large-directory) echo "--ops $((10000 * ops_factor / scale)) --dir-size 1000" ;;
-	tx-disjoint) echo "--ops $((8000 * ops_factor / scale)) --threads 8" ;;
-	tx-conflict) echo "--ops $((2000 * ops_factor / scale)) --threads 8" ;;
-	watch-fanout) echo "--watchers 100 --events $((300 * ops_factor / scale))" ;;
-	vm-storm) echo "--vms $((200 * ops_factor / scale)) --threads 8" ;;
-	idle-conns) echo "--ops $((20000 * ops_factor / scale)) --idle 1000" ;;
-	echo-seq) echo "--ops $((50000 * ops_factor / scale))" ;;
-	echo-pipelined) echo "--ops $((300000 * ops_factor / scale)) --depth 64" ;;
+	seq-read) echo "--ops $(phase_ops 50000)" ;;
+	pipelined-read) echo "--ops $(phase_ops 300000) --depth 64" ;;
+	seq-write-new) echo "--ops $(phase_ops 20000)" ;;
+	large-directory) echo "--ops $(phase_ops 10000) --dir-size 1000" ;;
+	tx-disjoint) echo "--ops $(phase_ops 8000) --threads 8" ;;
+	tx-conflict) echo "--ops $(phase_ops 2000) --threads 8" ;;
+	watch-fanout) echo "--watchers 100 --events $(phase_ops 300)" ;;
+	vm-storm) echo "--vms $(phase_ops 200) --threads 8" ;;
+	idle-conns) echo "--ops $(phase_ops 20000) --idle 1000" ;;
+	echo-seq) echo "--ops $(phase_ops 50000)" ;;
+	echo-pipelined) echo "--ops $(phase_ops 300000) --depth 64" ;;
 	esac
 }
 
@@ -322,7 +324,7 @@ END {
 idle_rings=$(dirname "$(dirname "$xsperf")")/rings/idle_rings
 if [ "$ours" != none ] && [ -x "$idle_rings" ]; then
 	echo "  idle-rings (cxxenstored, simulated backend)..." >&2
-	ring_line=$("$idle_rings" --idle 1000 --ops $((20000 * ops_factor / scale)) | grep '^XSPERF ' || true)
+	ring_line=$("$idle_rings" --idle 1000 --ops $(phase_ops 20000) | grep '^XSPERF ' || true)
 	echo "$ring_line" >>"$results"
 	echo
 	echo "$ring_line" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }

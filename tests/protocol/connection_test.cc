@@ -3,6 +3,8 @@
 // client that announces an oversized message, and output backpressure.
 #include <cstring>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -25,12 +27,24 @@ class LoopbackTransport final : public Transport {
     std::size_t unread = 0;  // bytes the peer has not taken yet
     bool paused = false;
     bool closed = false;
+    int corks = 0;
+    std::size_t held = 0;              // messages sent while corked
+    std::vector<std::size_t> writes;  // messages per write the peer would see
   };
   explicit LoopbackTransport(std::shared_ptr<State> state) : state_(std::move(state)) {}
   void start(Handlers handlers) override { state_->handlers = std::move(handlers); }
   void send(std::string bytes) override {
     state_->unread += bytes.size();
     state_->sent += bytes;
+    if (state_->corks > 0)
+      ++state_->held;
+    else
+      state_->writes.push_back(1);
+  }
+  void cork() override { ++state_->corks; }
+  void uncork() override {
+    if (state_->corks > 0 && --state_->corks > 0) return;
+    if (state_->held > 0) state_->writes.push_back(std::exchange(state_->held, 0));
   }
   std::size_t pending_output() const override { return state_->unread; }
   void pause_input() override { state_->paused = true; }
@@ -100,6 +114,28 @@ TEST_F(ConnectionTest, PipelinedRequestsAnsweredInOrderAcrossSplitReads) {
   }
   EXPECT_EQ(replies[20].header.req_id, 21u);
   EXPECT_EQ(replies[20].payload.substr(0, 5), "tool\0"s);
+}
+
+// A burst of pipelined requests is answered in groups of 16 replies, so the
+// client can take the first while the rest are computed; replies of a
+// smaller burst still leave in one write.
+TEST_F(ConnectionTest, PipelinedRepliesLeaveInGroups) {
+  feed(frame(XS_WRITE, 1, "/p\0v"s));
+  ASSERT_EQ(state->writes, std::vector<std::size_t>{1});
+  std::string burst;
+  for (std::uint32_t i = 0; i < 40; ++i) burst += frame(XS_READ, 100 + i, "/p\0"s);
+  feed(burst);
+  EXPECT_EQ(state->writes, (std::vector<std::size_t>{1, 16, 16, 8}));
+  auto replies = parse(state->sent);
+  ASSERT_EQ(replies.size(), 41u);
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    EXPECT_EQ(replies[1 + i].header.req_id, 100 + i);
+    EXPECT_EQ(replies[1 + i].payload, "v");
+  }
+  std::string small;
+  for (std::uint32_t i = 0; i < 5; ++i) small += frame(XS_READ, 200 + i, "/p\0"s);
+  feed(small);
+  EXPECT_EQ(state->writes.back(), 5u);
 }
 
 TEST_F(ConnectionTest, OversizedMessageClosesTheConnection) {

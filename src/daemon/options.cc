@@ -217,7 +217,7 @@ where options may include:
   --conflict-rate-limit <n> how many of those it is forgiven per second (1),
   --conflict-throttle-dom0 throttle dom0 too (by default it is exempt),
   --busy-poll <us>        after work, poll up to <us> microseconds for more
-                          before sleeping (50; 0 never polls; adaptive, and
+                          before sleeping (200; 0 never polls; adaptive, and
                           off with a single CPU).
 )";
   return text;

@@ -74,7 +74,7 @@ TEST(Options, ErrorsAreReported) {
 }
 
 TEST(Options, BusyPollTakesMicrosecondsUpToOneMillisecond) {
-  EXPECT_EQ(std::get<Options>(parse({})).busy_poll, std::chrono::microseconds(50));
+  EXPECT_EQ(std::get<Options>(parse({})).busy_poll, std::chrono::microseconds(200));
   EXPECT_EQ(std::get<Options>(parse({"--busy-poll", "0"})).busy_poll, std::chrono::microseconds(0));
   EXPECT_EQ(std::get<Options>(parse({"--busy-poll=1000"})).busy_poll, std::chrono::microseconds(1000));
   for (const char* bad : {"1001", "-1", "x", "5us", ""})

@@ -32,7 +32,7 @@ struct Options {
   std::string trace_file;         // -T --trace-file
   // --busy-poll: how long the event loop may poll for new work before it
   // sleeps (event_loop.h); zero never polls.
-  std::chrono::microseconds busy_poll{50};
+  std::chrono::microseconds busy_poll{200};
   store::Quotas quotas;
   protocol::Limits limits;
 };

@@ -14,9 +14,10 @@ namespace {
 // not all at the end of the batch. The first group wakes the client while
 // the rest are still being computed, so it reads them and sends its next
 // requests in the meantime, instead of sleeping until the whole batch is
-// done and leaving the daemon idle while it wakes up (several microseconds
-// on a virtual machine). Groups this size still spread a write's system
-// call over many replies. docs/performance.md, "Replies in groups".
+// done and leaving the daemon idle while it wakes up (microseconds, tens
+// of them on some virtual machines). Groups this size still spread a
+// write's system call over many replies. docs/performance.md, "Replies in
+// groups".
 constexpr unsigned kRepliesPerWrite = 16;
 
 // The errno an XS_ERROR reply carries ("ENOENT\0").

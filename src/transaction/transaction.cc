@@ -1,5 +1,7 @@
 #include "cxxenstored/transaction/transaction.h"
 
+#include "cxxenstored/store/path.h"
+
 #include <cerrno>
 #include <utility>
 
@@ -187,7 +189,7 @@ void Transaction::OpPath::saw(std::string_view seen, bool exists) {
 
 void Transaction::OpPath::made(std::string_view top) {
   // top is the path or the highest of the ancestors made with it.
-  if (path.substr(0, top.size()) != top) return;
+  if (!store::is_within(path, top)) return;
   made_top = top;
   if (existed < 0) existed = 0;
 }

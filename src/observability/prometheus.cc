@@ -156,6 +156,7 @@ std::string render_prometheus(const Metrics& metrics, const store::CommitStats& 
     Family f(out, "xenstored_transaction_commits_total", "counter",
              "Transaction ends with commit, by outcome.", help);
     f.series(label("outcome", "fast"), commits.fast, true);
+    f.series(label("outcome", "grafted"), commits.grafted, true);
     f.series(label("outcome", "merged"), commits.merged, true);
     f.series(label("outcome", "conflict"), commits.conflicts, true);
     f.series(label("outcome", "read_only"), commits.read_only, true);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "cxxenstored/store/graft.h"
+
 namespace cxxenstored::store {
 namespace {
 
@@ -191,9 +193,18 @@ Result<ChangeList> Store::commit(Transaction& tx) {
     conflict_cause_ = cause_of(*stale);
     return Error{EAGAIN};
   }
-  // Everything the transaction depended on is unchanged, so replaying its
-  // updates on the live tree does exactly what they did on the snapshot,
-  // and the result equals running the transaction now, after the others.
+  // Everything the transaction depended on is unchanged, so its updates do
+  // on the live tree exactly what they did on the snapshot, and the result
+  // equals running the transaction now, after the others: where the others
+  // left the updated subtrees alone, the transaction's own versions of them
+  // are that result already.
+  if (std::optional<NodePtr> root = grafted(tx)) {
+    ++commit_stats_.grafted;
+    root_ = std::move(*root);
+    usage_.apply(tx.delta());
+    return tx.take_changes();
+  }
+  // Else the updates are replayed on the live tree.
   Editor editor = live_editor();
   using Kind = transaction::LoggedOp::Kind;
   for (const transaction::LoggedOp& op : tx.log()) {
@@ -216,6 +227,20 @@ Result<ChangeList> Store::commit(Transaction& tx) {
   root_ = editor.root();
   usage_.apply(editor.delta());
   return editor.take_changes();
+}
+
+std::optional<NodePtr> Store::grafted(const Transaction& tx) const {
+  // A quota check is the one part of an update that looks beyond the
+  // update's own subtree (at what the caller owns across the whole store,
+  // which the others' commits change), so only updates exempt from quotas
+  // are grafted; a guest's are replayed and checked against live usage.
+  std::vector<std::string_view> updated;
+  updated.reserve(tx.log().size());
+  for (const transaction::LoggedOp& op : tx.log()) {
+    if (!op.caller.privileged) return std::nullopt;
+    updated.push_back(op.path);
+  }
+  return graft(tx.snapshot(), root_, tx.root(), updated);
 }
 
 ChangeList Store::release_domain(DomainId domain, bool keep_orphans) {

@@ -47,7 +47,7 @@ Metrics sample_metrics() {
 }
 
 TEST(Prometheus, SummaryCarriesNoDomainLabel) {
-  store::CommitStats commits{4, 1, 2, 3};
+  store::CommitStats commits{.fast = 4, .grafted = 5, .merged = 1, .conflicts = 2, .read_only = 3};
   std::string text = render_prometheus(sample_metrics(), commits, Scope::kSummary);
   expect_valid_exposition(text);
   EXPECT_TRUE(contains(text, "# TYPE xenstored_requests_total counter"));
@@ -60,6 +60,8 @@ TEST(Prometheus, SummaryCarriesNoDomainLabel) {
   EXPECT_TRUE(contains(text, R"(xenstored_received_bytes_total{transport="socket"} 10)"));
   EXPECT_TRUE(contains(text, R"(xenstored_sent_bytes_total{transport="socket"} 20)"));
   EXPECT_TRUE(contains(text, R"(xenstored_transaction_commits_total{outcome="fast"} 4)"));
+  EXPECT_TRUE(contains(text, R"(xenstored_transaction_commits_total{outcome="grafted"} 5)"));
+  EXPECT_TRUE(contains(text, R"(xenstored_transaction_commits_total{outcome="merged"} 1)"));
   EXPECT_TRUE(contains(text, R"(xenstored_transaction_commits_total{outcome="conflict"} 2)"));
   EXPECT_TRUE(contains(text, "# TYPE xenstored_request_duration_seconds summary"));
   EXPECT_TRUE(contains(text, "xenstored_request_duration_seconds_count 3"));

@@ -351,9 +351,10 @@ void check_serializable(std::uint64_t seed, std::uint64_t total) {
     for (const auto& [domain, n] : store.usage().all_bytes()) ASSERT_EQ(owned_bytes[domain], n) << "bytes of " << domain << " step " << step;
     for (const auto& [path, names] : listings) ASSERT_EQ(names, model.children(path)) << path;
   }
-  std::printf("commits=%llu conflicts=%llu quota_failures=%llu merged=%llu\n",
+  std::printf("commits=%llu conflicts=%llu quota_failures=%llu grafted=%llu merged=%llu\n",
               static_cast<unsigned long long>(commits), static_cast<unsigned long long>(conflicts),
               static_cast<unsigned long long>(quota_failures),
+              static_cast<unsigned long long>(store.commit_stats().grafted),
               static_cast<unsigned long long>(store.commit_stats().merged));
   EXPECT_GT(store.commit_stats().merged, 100u);
 }

@@ -356,16 +356,23 @@ TEST(TransactionModel, RandomInterleavingsAreSerializableWithoutSpuriousConflict
     collect(store.root(), "/", &values, &listings);
     ASSERT_EQ(values, model.values()) << "step " << step;
     for (const auto& [path, names] : listings) ASSERT_EQ(names, model.children(path)) << path;
+    // And the usage kept through commits of every kind equals a recount.
+    Store recount;
+    recount.reset(store.root(), store.stamps().last());
+    ASSERT_EQ(store.usage().nodes(0), recount.usage().nodes(0)) << "step " << step;
+    ASSERT_EQ(store.usage().bytes(0), recount.usage().bytes(0)) << "step " << step;
   }
   std::printf("commits=%llu conflicts(EAGAIN)=%llu spurious=%llu aborts=%llu live_ops=%llu "
-              "fast=%llu merged=%llu\n",
+              "fast=%llu grafted=%llu merged=%llu\n",
               static_cast<unsigned long long>(commits), static_cast<unsigned long long>(conflicts),
               static_cast<unsigned long long>(spurious), static_cast<unsigned long long>(aborts),
               static_cast<unsigned long long>(live_ops),
               static_cast<unsigned long long>(store.commit_stats().fast),
+              static_cast<unsigned long long>(store.commit_stats().grafted),
               static_cast<unsigned long long>(store.commit_stats().merged));
   EXPECT_EQ(spurious, 0u) << "EAGAIN without a real read/write conflict";
-  EXPECT_GT(store.commit_stats().merged, 100u) << "the merge path was hardly exercised";
+  EXPECT_GT(store.commit_stats().grafted, 100u) << "the graft path was hardly exercised";
+  EXPECT_GT(store.commit_stats().merged, 100u) << "the replay path was hardly exercised";
   EXPECT_GT(conflicts, 10u) << "the workload produced too few real conflicts to mean anything";
 }
 

@@ -24,6 +24,7 @@ using transaction::Transaction;
 
 struct CommitStats {
   std::uint64_t fast = 0;       // nothing else committed: root installed as is
+  std::uint64_t grafted = 0;    // others committed elsewhere: changed subtrees put in whole
   std::uint64_t merged = 0;     // others committed, reads still valid: replayed
   std::uint64_t conflicts = 0;  // a read changed: EAGAIN
   std::uint64_t read_only = 0;  // wrote nothing
@@ -98,6 +99,9 @@ class Store {
   template <class F>
   auto live_update(ChangeList* changes, F&& edit) -> decltype(edit(std::declval<Editor&>()));
   Editor live_editor() { return Editor(root_, stamps_, quotas_, usage_); }
+  // The live tree with tx's changes grafted in (see graft()), when they
+  // can be.
+  std::optional<NodePtr> grafted(const Transaction& tx) const;
   // Before each operation of a transaction that has changed nothing yet:
   // moves its snapshot to the live root when every read it recorded still
   // holds there, so that it reads what the C daemon's transaction would and

@@ -3,9 +3,9 @@
 //
 // Operations run on the transaction's private tree. At commit the Store
 // installs that tree at once if nothing else committed meanwhile; otherwise
-// it checks the read set against the live tree by stamps and replays the op
-// log there (see Store::commit), so only a real read/write conflict yields
-// EAGAIN.
+// it checks the read set against the live tree by stamps, then grafts the
+// subtrees the op log names or replays the log there (see Store::commit),
+// so only a real read/write conflict yields EAGAIN.
 #pragma once
 
 #include <cstddef>
@@ -37,7 +37,8 @@ template <class Value>
 using PathMap = std::unordered_map<std::string, Value, PathHash, std::equal_to<>>;
 using PathSet = std::unordered_set<std::string, PathHash, std::equal_to<>>;
 
-// One successful update, kept for replay on the live tree.
+// One successful update: its path tells a graft where to look, and a
+// replay on the live tree runs it again.
 struct LoggedOp {
   enum class Kind : std::uint8_t { kWrite, kMkdir, kRm, kSetPerms };
   Kind kind;

@@ -34,6 +34,16 @@ class GraftTest : public ::testing::Test {
     return {store.usage().nodes(domain), store.usage().bytes(domain)};
   }
 
+  // Which way the one commit of a test went.
+  void expect_grafted() const {
+    EXPECT_EQ(store.commit_stats().grafted, 1u);
+    EXPECT_EQ(store.commit_stats().merged, 0u);
+  }
+  void expect_replayed() const {
+    EXPECT_EQ(store.commit_stats().grafted, 0u);
+    EXPECT_EQ(store.commit_stats().merged, 1u);
+  }
+
   static std::vector<std::string> paths(const ChangeList& changes) {
     std::vector<std::string> out;
     for (const Change& change : changes) out.push_back(change.path);
@@ -51,7 +61,7 @@ TEST_F(GraftTest, ASubtreeNoOneElseTouchedGoesInWhole) {
   const NodePtr mine = lookup_node(tx->root(), "/a");
   auto changes = store.commit(*tx);
   ASSERT_TRUE(changes);
-  EXPECT_EQ(store.commit_stats().grafted, 1u);
+  expect_grafted();
   EXPECT_EQ(lookup_node(store.root(), "/a"), mine) << "the transaction's node itself, not a copy";
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "tx");
   EXPECT_EQ(*store.read(kDom0, "/a/new"), "tx");
@@ -66,7 +76,7 @@ TEST_F(GraftTest, SiblingsChangedByOthersStay) {
   ASSERT_TRUE(store.write(kDom0, "/a/x", "tx", tx.get()));
   ASSERT_TRUE(store.write(kDom0, "/a/y", "live"));
   ASSERT_TRUE(store.commit(*tx));
-  EXPECT_EQ(store.commit_stats().grafted, 1u);
+  expect_grafted();
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "tx");
   EXPECT_EQ(*store.read(kDom0, "/a/y"), "live");
   EXPECT_EQ(counted(0), recounted(0));
@@ -78,7 +88,7 @@ TEST_F(GraftTest, ARemovalGraftsItsParent) {
   ASSERT_TRUE(store.write(kDom0, "/b/y", "live"));
   auto changes = store.commit(*tx);
   ASSERT_TRUE(changes);
-  EXPECT_EQ(store.commit_stats().grafted, 1u);
+  expect_grafted();
   EXPECT_EQ(store.read(kDom0, "/c/deep/z").error().code, ENOENT);
   EXPECT_EQ(*store.directory(kDom0, "/c"), Names{});
   ASSERT_EQ(changes->size(), 1u);
@@ -94,7 +104,7 @@ TEST_F(GraftTest, SeveralSubtreesAtOnce) {
   ASSERT_TRUE(store.write(kDom0, "/a/y", "tx", tx.get()));
   ASSERT_TRUE(store.write(kDom0, "/b/y", "live"));
   ASSERT_TRUE(store.commit(*tx));
-  EXPECT_EQ(store.commit_stats().grafted, 1u);
+  expect_grafted();
   for (const char* path : {"/a/x", "/a/y", "/c/deep/z"}) EXPECT_EQ(*store.read(kDom0, path), "tx") << path;
   EXPECT_EQ(*store.read(kDom0, "/b/y"), "live");
 }
@@ -107,8 +117,7 @@ TEST_F(GraftTest, ACreationUnderANodeOthersChangedBelowIsReplayed) {
   ASSERT_TRUE(store.write(kDom0, "/a/new", "tx", tx.get()));
   ASSERT_TRUE(store.write(kDom0, "/a/x", "live"));
   ASSERT_TRUE(store.commit(*tx));
-  EXPECT_EQ(store.commit_stats().grafted, 0u);
-  EXPECT_EQ(store.commit_stats().merged, 1u);
+  expect_replayed();
   EXPECT_EQ(*store.read(kDom0, "/a/new"), "tx");
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "live");
   EXPECT_EQ(*store.directory(kDom0, "/a"), (Names{"x", "y", "new"}));
@@ -125,7 +134,7 @@ TEST_F(GraftTest, ANodeRemovedAndMadeAgainChangesItsParent) {
   ASSERT_TRUE(store.write(kDom0, "/a/y", "live"));
   const std::uint64_t generation = *store.children_generation(kDom0, "/a");
   ASSERT_TRUE(store.commit(*tx));
-  EXPECT_EQ(store.commit_stats().grafted, 0u);
+  expect_replayed();
   EXPECT_EQ(*store.directory(kDom0, "/a"), (Names{"y", "x"}));
   EXPECT_NE(*store.children_generation(kDom0, "/a"), generation);
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "again");
@@ -137,7 +146,7 @@ TEST_F(GraftTest, TheSameNodeWrittenOnBothSidesIsReplayed) {
   ASSERT_TRUE(store.write(kDom0, "/a/x", "tx", tx.get()));  // blind: no read, no conflict
   ASSERT_TRUE(store.write(kDom0, "/a/x", "live"));
   ASSERT_TRUE(store.commit(*tx));
-  EXPECT_EQ(store.commit_stats().merged, 1u);
+  expect_replayed();
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "tx");
 }
 
@@ -147,7 +156,7 @@ TEST_F(GraftTest, ANodeTheOthersRemovedIsReplayed) {
   ASSERT_TRUE(store.rm(kDom0, "/c/deep"));
   ASSERT_TRUE(store.write(kDom0, "/c/other", "live"));
   ASSERT_TRUE(store.commit(*tx));  // blind write: recreates what it needs
-  EXPECT_EQ(store.commit_stats().merged, 1u);
+  expect_replayed();
   EXPECT_EQ(*store.read(kDom0, "/c/deep/z"), "tx");
   EXPECT_EQ(*store.directory(kDom0, "/c"), (Names{"other", "deep"}));
 }
@@ -161,8 +170,7 @@ TEST_F(GraftTest, AGuestsUpdatesAreReplayed) {
   ASSERT_TRUE(store.write(guest, "/a/x", "guest", tx.get()));
   ASSERT_TRUE(store.write(kDom0, "/b/y", "live"));
   ASSERT_TRUE(store.commit(*tx));
-  EXPECT_EQ(store.commit_stats().grafted, 0u);
-  EXPECT_EQ(store.commit_stats().merged, 1u);
+  expect_replayed();
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "guest");
 }
 

@@ -33,10 +33,12 @@ std::optional<GraftPoint> find_graft_point(const Node* base, const Node* live, c
   }
 }
 
-// root with the node at path (which exists) replaced by replacement,
-// copying the nodes above it.
-NodePtr put_at(const NodePtr& root, std::string_view path, NodePtr replacement) {
+// root with the node at path replaced by replacement, copying the nodes
+// above it; nullopt if there is no node at path (never, for a graft point:
+// the grafts before it changed only subtrees beside it).
+std::optional<NodePtr> put_at(const NodePtr& root, std::string_view path, NodePtr replacement) {
   const Descent walk(root.get(), path);
+  if (!walk.found()) return std::nullopt;
   NodePtr node = std::move(replacement);
   for (std::size_t depth = walk.size() - 1; depth > 0; --depth) {
     // The child exists, so its name's stamp argument is never used.
@@ -64,7 +66,9 @@ std::optional<NodePtr> graft(const NodePtr& base, const NodePtr& live, const Nod
   NodePtr result = live;
   for (const GraftPoint& point : points) {
     if (point.mine == point.shared) continue;  // mine changed nothing there after all
-    result = put_at(result, point.path, NodePtr(point.mine));
+    std::optional<NodePtr> put = put_at(result, point.path, NodePtr(point.mine));
+    if (!put) return std::nullopt;
+    result = std::move(*put);
   }
   return result;
 }

@@ -3,74 +3,126 @@
 #include <algorithm>
 #include <utility>
 
-#include "cxxenstored/store/descent.h"
-#include "cxxenstored/store/editor.h"
-#include "cxxenstored/store/path.h"
+#include <boost/container/small_vector.hpp>
 
 namespace cxxenstored::store {
 namespace {
 
-struct GraftPoint {
-  std::string_view path;  // a prefix of an updated path
-  const Node* mine;
-  const Node* shared;  // the node live and base both have there
-};
+// Paths at or below one node; a few, in the usual transaction.
+using Paths = boost::container::small_vector<std::string_view, 8>;
 
-// Walks path down the three trees; the graft point, or nullopt when there is none.
-std::optional<GraftPoint> find_graft_point(const Node* base, const Node* live, const Node* mine,
-                                           std::string_view path) {
-  PathComponents components(path);
-  std::string_view reached = path.substr(0, 1);
-  std::string_view name;
-  for (;;) {
+// The component of path (which lies strictly below at) right below at,
+// and the path down to it, both views of path. Components are short: a
+// loop, not a call to memchr.
+std::pair<std::string_view, std::string_view> next_step(std::string_view path, std::string_view at) {
+  const std::size_t start = at.size() == 1 ? 1 : at.size() + 1;  // past "/" or "<at>/"
+  std::size_t end = start;
+  while (end < path.size() && path[end] != '/') ++end;
+  return {path.substr(start, end - start), path.substr(0, end)};
+}
+
+// Whether node is a new node in place of old (removed and made again): a
+// new node takes fresh stamps for all three aspects. A node that only had
+// all three changed counts too, which costs a replay, never a wrong result.
+bool made_again(const Node& node, const Node& old) {
+  const Stamps now = node.stamps();
+  const Stamps before = old.stamps();
+  return now.value != before.value && now.perms != before.perms && now.children != before.children;
+}
+
+class Merge {
+ public:
+  explicit Merge(StampSource& stamps) : stamps_(stamps) {}
+
+  // The node at path `at` for the merged tree: live's with mine's changes
+  // to base put in. paths: the updated paths at or below `at`.
+  std::optional<NodePtr> node(const Node* base, const NodePtr& live, const Node* mine, std::string_view at,
+                              const Paths& paths) {
     if (!base || !live || !mine) return std::nullopt;
-    if (live == base) return GraftPoint{reached, mine, live};
-    if (mine->stamps() != base->stamps() || !components.next(&name)) return std::nullopt;
-    base = base->children().find_ptr(name);
-    live = live->children().find_ptr(name);
-    mine = mine->children().find_ptr(name);
-    reached = path.substr(0, static_cast<std::size_t>(name.data() + name.size() - path.data()));
-  }
-}
+    if (live.get() == base) return NodePtr(mine);  // no one else changed anything here
+    const Stamps before = base->stamps();
+    const Stamps now = mine->stamps();
+    // Both sides changed something at or below here: mine may have changed
+    // nothing of the node but its child names, and those only with the
+    // node's owner and permissions as they were (a new child inherits
+    // them, and the owner pays for its name).
+    if (now.value != before.value || now.perms != before.perms) return std::nullopt;
+    const bool names_changed = now.children != before.children;
+    if (names_changed && live->stamps().perms != before.perms) return std::nullopt;
 
-// root with the node at path replaced by replacement, copying the nodes
-// above it; nullopt if there is no node at path (never, for a graft point:
-// the grafts before it changed only subtrees beside it).
-std::optional<NodePtr> put_at(const NodePtr& root, std::string_view path, NodePtr replacement) {
-  const Descent walk(root.get(), path);
-  if (!walk.found()) return std::nullopt;
-  NodePtr node = std::move(replacement);
-  for (std::size_t depth = walk.size() - 1; depth > 0; --depth) {
-    // The child exists, so its name's stamp argument is never used.
-    node = walk[depth - 1]->with_child(std::move(node), 0);
+    // The children updated, in the order first updated: name, path.
+    boost::container::small_vector<std::pair<std::string_view, std::string_view>, 4> steps;
+    bool updates_here = false;  // an update of this node that changed nothing of it
+    for (std::string_view path : paths) {
+      if (path.size() == at.size()) {
+        updates_here = true;
+        continue;
+      }
+      const auto step = next_step(path, at);
+      if (std::none_of(steps.begin(), steps.end(), [&](const auto& s) { return s.first == step.first; }))
+        steps.push_back(step);
+    }
+    NodePtr result = live;
+    std::size_t added = 0;
+    std::size_t removed = 0;
+    std::uint64_t names_stamp = 0;
+    for (const auto& [name, child_at] : steps) {
+      const Node* base_child = base->children().find_ptr(name);
+      const Node* mine_child = mine->children().find_ptr(name);
+      NodePtr live_child = live->children().find(name);
+      if (base_child == mine_child) {
+        // Updates that changed nothing here (removing what was not there,
+        // making what was): on a live tree others changed here, a replay
+        // may find something to do.
+        if (live_child.get() != base_child) return std::nullopt;
+        continue;
+      }
+      if (!base_child) {
+        // Made by mine. The only one made here: replay appends it to
+        // live's children, and mine has it after all of base's, so the
+        // order agrees (with two, mine's order would have to be read).
+        if (live_child || !names_changed || ++added > 1) return std::nullopt;
+        result = result->with_child(NodePtr(mine_child), stamp(names_stamp));
+      } else if (!mine_child) {
+        if (live_child.get() != base_child || !names_changed) return std::nullopt;  // others changed what mine removed
+        ++removed;
+        result = result->without_child(name, stamp(names_stamp));
+      } else {
+        // Made again, the child moved to the end of mine's names.
+        if (made_again(*mine_child, *base_child)) return std::nullopt;
+        std::optional<NodePtr> child;
+        if (steps.size() == 1 && !updates_here) {
+          child = node(base_child, live_child, mine_child, child_at, paths);  // all of them go there
+        } else {
+          Paths below;
+          for (std::string_view path : paths) {
+            if (path.size() > at.size() && next_step(path, at).first == name) below.push_back(path);
+          }
+          child = node(base_child, live_child, mine_child, child_at, below);
+        }
+        if (!child) return std::nullopt;
+        if (*child != live_child) result = result->with_child(std::move(*child), 0);  // replaces: no stamp
+      }
+    }
+    // Every change of mine's names must be one of those above.
+    if (names_changed && (added + removed == 0 ||
+                          mine->children().size() + removed != base->children().size() + added))
+      return std::nullopt;
+    return result;
   }
-  return node;
-}
+
+ private:
+  // One new children stamp per node whose names change, as a replay gives.
+  std::uint64_t stamp(std::uint64_t& taken) { return taken ? taken : (taken = stamps_.next()); }
+
+  StampSource& stamps_;
+};
 
 }  // namespace
 
 std::optional<NodePtr> graft(const NodePtr& base, const NodePtr& live, const NodePtr& mine,
-                             const std::vector<std::string_view>& updated) {
-  if (live == base) return mine;
-  std::vector<GraftPoint> points;
-  for (std::string_view path : updated) {
-    // A walk stops at the first shared node, so a path at or below a point
-    // already found would stop there too (points are never nested), and
-    // updates of one transaction mostly share their subtree.
-    if (std::any_of(points.begin(), points.end(), [&](const GraftPoint& p) { return is_within(path, p.path); }))
-      continue;
-    const std::optional<GraftPoint> point = find_graft_point(base.get(), live.get(), mine.get(), path);
-    if (!point) return std::nullopt;
-    points.push_back(*point);
-  }
-  NodePtr result = live;
-  for (const GraftPoint& point : points) {
-    if (point.mine == point.shared) continue;  // mine changed nothing there after all
-    std::optional<NodePtr> put = put_at(result, point.path, NodePtr(point.mine));
-    if (!put) return std::nullopt;
-    result = std::move(*put);
-  }
-  return result;
+                             const std::vector<std::string_view>& updated, StampSource& stamps) {
+  return Merge(stamps).node(base.get(), live, mine.get(), "/", Paths(updated.begin(), updated.end()));
 }
 
 }  // namespace cxxenstored::store

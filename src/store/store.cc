@@ -229,18 +229,21 @@ Result<ChangeList> Store::commit(Transaction& tx) {
   return editor.take_changes();
 }
 
-std::optional<NodePtr> Store::grafted(const Transaction& tx) const {
+std::optional<NodePtr> Store::grafted(const Transaction& tx) {
   // A quota check is the one part of an update that looks beyond the
   // update's own subtree (at what the caller owns across the whole store,
   // which the others' commits change), so only updates exempt from quotas
   // are grafted; a guest's are replayed and checked against live usage.
+  if (tx.log().empty()) return std::nullopt;
   std::vector<std::string_view> updated;
   updated.reserve(tx.log().size());
   for (const transaction::LoggedOp& op : tx.log()) {
     if (!op.caller.privileged) return std::nullopt;
     updated.push_back(op.path);
   }
-  return graft(tx.snapshot(), root_, tx.root(), updated);
+  // New children stamps are the transaction's doing (a replay's would be).
+  stamps_.set_issuer(tx.log().front().caller.domain);
+  return graft(tx.snapshot(), root_, tx.root(), updated, stamps_);
 }
 
 ChangeList Store::release_domain(DomainId domain, bool keep_orphans) {

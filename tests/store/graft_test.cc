@@ -110,18 +110,95 @@ TEST_F(GraftTest, SeveralSubtreesAtOnce) {
 }
 
 // The node whose child names the transaction changed was changed by the
-// others too (below it): both sets of changes must be kept, which takes a
-// replay.
-TEST_F(GraftTest, ACreationUnderANodeOthersChangedBelowIsReplayed) {
+// others too (below it): live's node with the new child added, and a new
+// children stamp, as a replay would make it.
+TEST_F(GraftTest, ACreationUnderANodeOthersChangedBelowIsMerged) {
   auto tx = store.begin_transaction();
-  ASSERT_TRUE(store.write(kDom0, "/a/new", "tx", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/new/deep", "tx", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/x", "live"));
+  const std::uint64_t generation = *store.children_generation(kDom0, "/a");
+  const NodePtr made = lookup_node(tx->root(), "/a/new");
+  auto changes = store.commit(*tx);
+  ASSERT_TRUE(changes);
+  expect_grafted();
+  EXPECT_EQ(lookup_node(store.root(), "/a/new"), made) << "the new subtree itself";
+  EXPECT_EQ(*store.read(kDom0, "/a/new/deep"), "tx");
+  EXPECT_EQ(*store.read(kDom0, "/a/x"), "live");
+  EXPECT_EQ(*store.directory(kDom0, "/a"), (Names{"x", "y", "new"}));
+  EXPECT_NE(*store.children_generation(kDom0, "/a"), generation);
+  EXPECT_EQ(paths(*changes), (std::vector<std::string>{"/a/new/deep"}));
+  EXPECT_EQ(counted(0), recounted(0));
+}
+
+TEST_F(GraftTest, ARemovalUnderANodeOthersChangedBelowIsMerged) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/a/y", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/x", "live"));
+  ASSERT_TRUE(store.commit(*tx));
+  expect_grafted();
+  EXPECT_EQ(*store.directory(kDom0, "/a"), Names{"x"});
+  EXPECT_EQ(*store.read(kDom0, "/a/x"), "live");
+  EXPECT_EQ(counted(0), recounted(0));
+}
+
+// The transaction charged the removal of the node it saw; the node the
+// others left there owns other bytes (and watchers must see it gone).
+TEST_F(GraftTest, ARemovalOfANodeOthersChangedIsReplayed) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/a/y", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/y", "a value longer than before"));
+  auto changes = store.commit(*tx);
+  ASSERT_TRUE(changes);
+  expect_replayed();
+  EXPECT_EQ(*store.directory(kDom0, "/a"), Names{"x"});
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].removed->value(), "a value longer than before");
+  EXPECT_EQ(counted(0), recounted(0));
+}
+
+// Made children go at the end in the order they were made, which only a
+// replay reads off the transaction's tree.
+TEST_F(GraftTest, TwoCreationsUnderANodeOthersChangedAreReplayed) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a/n2", "tx", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/n1", "tx", tx.get()));
   ASSERT_TRUE(store.write(kDom0, "/a/x", "live"));
   ASSERT_TRUE(store.commit(*tx));
   expect_replayed();
+  EXPECT_EQ(*store.directory(kDom0, "/a"), (Names{"x", "y", "n2", "n1"}));
+}
+
+TEST_F(GraftTest, ANodeBothMadeIsReplayed) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a/new", "tx", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/new", "live"));
+  ASSERT_TRUE(store.commit(*tx));
+  expect_replayed();
   EXPECT_EQ(*store.read(kDom0, "/a/new"), "tx");
-  EXPECT_EQ(*store.read(kDom0, "/a/x"), "live");
-  EXPECT_EQ(*store.directory(kDom0, "/a"), (Names{"x", "y", "new"}));
-  EXPECT_EQ(counted(0), recounted(0));
+}
+
+// A new node takes its parent's permissions: made under a node whose
+// permissions the others changed, it must take the live ones.
+TEST_F(GraftTest, ACreationUnderANodeWhosePermissionsChangedIsReplayed) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.write(kDom0, "/a/new", "tx", tx.get()));
+  const Permissions guest_owns = *Permissions::parse("b5\0"s, 1);
+  ASSERT_TRUE(store.set_perms(kDom0, "/a", guest_owns));
+  ASSERT_TRUE(store.commit(*tx));
+  expect_replayed();
+  EXPECT_EQ(*store.get_perms(kDom0, "/a/new"), guest_owns);
+  EXPECT_EQ(counted(5), recounted(5));
+}
+
+// An update that changed nothing on the snapshot (removing a node that was
+// not there) may change the live tree: there, others made the node.
+TEST_F(GraftTest, AnUpdateThatChangedNothingIsReplayedWhereOthersChangedThings) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/a/gone", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/gone", "live"));
+  ASSERT_TRUE(store.commit(*tx));
+  expect_replayed();
+  EXPECT_EQ(store.read(kDom0, "/a/gone").error().code, ENOENT);
 }
 
 // Removed and made again, a node is new (it goes to the end of its
@@ -139,6 +216,19 @@ TEST_F(GraftTest, ANodeRemovedAndMadeAgainChangesItsParent) {
   EXPECT_NE(*store.children_generation(kDom0, "/a"), generation);
   EXPECT_EQ(*store.read(kDom0, "/a/x"), "again");
   EXPECT_EQ(*store.read(kDom0, "/a/y"), "live");
+}
+
+// The same with a child made beside it, so that the count of names alone
+// does not give the reordering away.
+TEST_F(GraftTest, ANodeMadeAgainBesideANewOneIsReplayed) {
+  auto tx = store.begin_transaction();
+  ASSERT_TRUE(store.rm(kDom0, "/a/x", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/x", "again", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/new", "tx", tx.get()));
+  ASSERT_TRUE(store.write(kDom0, "/a/y", "live"));
+  ASSERT_TRUE(store.commit(*tx));
+  expect_replayed();
+  EXPECT_EQ(*store.directory(kDom0, "/a"), (Names{"y", "x", "new"}));
 }
 
 TEST_F(GraftTest, TheSameNodeWrittenOnBothSidesIsReplayed) {
@@ -184,9 +274,9 @@ TEST(GraftFunction, AnUpdatedPathWithNoSharedNodeOnItIsRefused) {
   Store other;
   other.reset(base, store.stamps().last());
   ASSERT_TRUE(other.write(kDom0, "/p/q", "mine"));
-  EXPECT_FALSE(graft(base, live, other.root(), {"/p/q"}));
-  EXPECT_TRUE(graft(base, base, other.root(), {"/p/q"})) << "nothing else changed: mine as it is";
-  EXPECT_EQ(*graft(base, base, other.root(), {"/p/q"}), other.root());
+  EXPECT_FALSE(graft(base, live, other.root(), {"/p/q"}, store.stamps()));
+  ASSERT_TRUE(graft(base, base, other.root(), {"/p/q"}, store.stamps())) << "nothing else changed: mine as it is";
+  EXPECT_EQ(*graft(base, base, other.root(), {"/p/q"}, store.stamps()), other.root());
 }
 
 }  // namespace

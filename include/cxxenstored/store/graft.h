@@ -8,13 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "cxxenstored/store/editor.h"
 #include "cxxenstored/store/node.h"
 
 namespace cxxenstored::store {
 
-// The live tree with the changes a transaction made put in as whole
-// subtrees, or nullopt when they cannot be (the caller replays the
-// transaction's operations instead).
+// The live tree with the changes a transaction made put in, or nullopt
+// when only a replay of its operations can merge them.
 //
 // base is the transaction's snapshot, mine its tree, live the live tree
 // (all three roots, none null). updated holds the canonical path of every
@@ -22,14 +22,18 @@ namespace cxxenstored::store {
 // those paths (an update changes its node, the parents it creates and the
 // child names of the nearest existing one).
 //
-// Each updated path is walked from the root down to the first node that
-// live still shares with base; mine's node there takes its place. Every
-// node above must be one mine left as base had it (same stamps: the same
-// value, permissions and child names), since the changes made there by
-// others stay; a node mine changed itself that others changed below is a
-// case only a replay can merge, as is a path that ends (or a node that is
-// missing on one side) before a shared node is found.
+// Going down from the root along the updated paths: where live still has
+// base's very node (no one else changed it or anything below it), mine's
+// node goes in whole. Above such points, both sides changed something
+// below the node, and the merged node is live's with mine's changes to its
+// children put in: mine may have changed nothing of the node itself but
+// its child names, by removing children live still has as base had them,
+// or by making one child live does not have (made children go at the end,
+// so with one the order is the replay's; several would need mine's order).
+// A node made again, or a change both sides made to one node, needs the
+// replay. A node whose child names change gets a new children stamp from
+// stamps, as a replay's update would.
 std::optional<NodePtr> graft(const NodePtr& base, const NodePtr& live, const NodePtr& mine,
-                             const std::vector<std::string_view>& updated);
+                             const std::vector<std::string_view>& updated, StampSource& stamps);
 
 }  // namespace cxxenstored::store

@@ -101,7 +101,7 @@ class Store {
   Editor live_editor() { return Editor(root_, stamps_, quotas_, usage_); }
   // The live tree with tx's changes grafted in (see graft()), when they
   // can be.
-  std::optional<NodePtr> grafted(const Transaction& tx) const;
+  std::optional<NodePtr> grafted(const Transaction& tx);
   // Before each operation of a transaction that has changed nothing yet:
   // moves its snapshot to the live root when every read it recorded still
   // holds there, so that it reads what the C daemon's transaction would and

@@ -103,7 +103,8 @@ void BM_TransactionFastPath(benchmark::State& state) {
 }
 BENCHMARK(BM_TransactionFastPath);
 
-// Another client committed in between: validate the read set, replay.
+// Another client committed in between: validate the read set, then graft
+// (the transaction's domain home went in whole; replayed before c896385).
 void BM_TransactionMergePath(benchmark::State& state) {
   Store store = make_host(100);
   int i = 0;
@@ -135,6 +136,24 @@ void BM_VmCreationTransaction(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_VmCreationTransaction);
+
+// The same while another toolstack thread created a domain: both added a
+// child to /local/domain, so the commit merges child names (replayed all
+// 65 writes before 0153429).
+void BM_VmCreationMergePath(benchmark::State& state) {
+  Store store = make_host(10);
+  int vm = 1000;
+  for (auto _ : state) {
+    auto tx = store.begin_transaction();
+    const std::string home = "/local/domain/" + std::to_string(vm++);
+    for (int k = 0; k < 65; ++k) (void)store.write(kDom0, home + "/k" + std::to_string(k % 13) + "/" + std::to_string(k), "v", tx.get());
+    (void)store.write(kDom0, "/local/domain/" + std::to_string(vm++) + "/name", "other");
+    auto changes = store.commit(*tx);
+    benchmark::DoNotOptimize(changes);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VmCreationMergePath);
 
 }  // namespace
 }  // namespace cxxenstored::store

@@ -8,8 +8,8 @@
 namespace cxxenstored::store {
 namespace {
 
-// Paths at or below one node; a few, in the usual transaction.
-using Paths = boost::container::small_vector<std::string_view, 8>;
+// Paths at or below one node.
+using Paths = std::span<const std::string_view>;
 
 // The component of path (which lies strictly below at) right below at,
 // and the path down to it, both views of path. Components are short: a
@@ -37,7 +37,7 @@ class Merge {
   // The node at path `at` for the merged tree: live's with mine's changes
   // to base put in. paths: the updated paths at or below `at`.
   std::optional<NodePtr> node(const Node* base, const NodePtr& live, const Node* mine, std::string_view at,
-                              const Paths& paths) {
+                              Paths paths) {
     if (!base || !live || !mine) return std::nullopt;
     if (live.get() == base) return NodePtr(mine);  // no one else changed anything here
     const Stamps before = base->stamps();
@@ -94,11 +94,11 @@ class Merge {
         if (steps.size() == 1 && !updates_here) {
           child = node(base_child, live_child, mine_child, child_at, paths);  // all of them go there
         } else {
-          Paths below;
+          boost::container::small_vector<std::string_view, 8> below;
           for (std::string_view path : paths) {
             if (path.size() > at.size() && next_step(path, at).first == name) below.push_back(path);
           }
-          child = node(base_child, live_child, mine_child, child_at, below);
+          child = node(base_child, live_child, mine_child, child_at, Paths(below.data(), below.size()));
         }
         if (!child) return std::nullopt;
         if (*child != live_child) result = result->with_child(std::move(*child), 0);  // replaces: no stamp
@@ -121,8 +121,8 @@ class Merge {
 }  // namespace
 
 std::optional<NodePtr> graft(const NodePtr& base, const NodePtr& live, const NodePtr& mine,
-                             const std::vector<std::string_view>& updated, StampSource& stamps) {
-  return Merge(stamps).node(base.get(), live, mine.get(), "/", Paths(updated.begin(), updated.end()));
+                             std::span<const std::string_view> updated, StampSource& stamps) {
+  return Merge(stamps).node(base.get(), live, mine.get(), "/", updated);
 }
 
 }  // namespace cxxenstored::store

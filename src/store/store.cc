@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <boost/container/small_vector.hpp>
+
 #include "cxxenstored/store/graft.h"
 
 namespace cxxenstored::store {
@@ -235,15 +237,14 @@ std::optional<NodePtr> Store::grafted(const Transaction& tx) {
   // which the others' commits change), so only updates exempt from quotas
   // are grafted; a guest's are replayed and checked against live usage.
   if (tx.log().empty()) return std::nullopt;
-  std::vector<std::string_view> updated;
-  updated.reserve(tx.log().size());
+  boost::container::small_vector<std::string_view, 8> updated;  // no allocation for a usual transaction
   for (const transaction::LoggedOp& op : tx.log()) {
     if (!op.caller.privileged) return std::nullopt;
     updated.push_back(op.path);
   }
   // New children stamps are the transaction's doing (a replay's would be).
   stamps_.set_issuer(tx.log().front().caller.domain);
-  return graft(tx.snapshot(), root_, tx.root(), updated, stamps_);
+  return graft(tx.snapshot(), root_, tx.root(), {updated.data(), updated.size()}, stamps_);
 }
 
 ChangeList Store::release_domain(DomainId domain, bool keep_orphans) {

@@ -1,9 +1,9 @@
 #include "cxxenstored/transaction/transaction.h"
 
-#include "cxxenstored/store/path.h"
-
 #include <cerrno>
 #include <utility>
+
+#include "cxxenstored/store/path.h"
 
 namespace cxxenstored::transaction {
 

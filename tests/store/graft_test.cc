@@ -274,9 +274,10 @@ TEST(GraftFunction, AnUpdatedPathWithNoSharedNodeOnItIsRefused) {
   Store other;
   other.reset(base, store.stamps().last());
   ASSERT_TRUE(other.write(kDom0, "/p/q", "mine"));
-  EXPECT_FALSE(graft(base, live, other.root(), {"/p/q"}, store.stamps()));
-  ASSERT_TRUE(graft(base, base, other.root(), {"/p/q"}, store.stamps())) << "nothing else changed: mine as it is";
-  EXPECT_EQ(*graft(base, base, other.root(), {"/p/q"}, store.stamps()), other.root());
+  const std::string_view updated[] = {"/p/q"};
+  EXPECT_FALSE(graft(base, live, other.root(), updated, store.stamps()));
+  ASSERT_TRUE(graft(base, base, other.root(), updated, store.stamps())) << "nothing else changed: mine as it is";
+  EXPECT_EQ(*graft(base, base, other.root(), updated, store.stamps()), other.root());
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
-#include <vector>
 
 #include "cxxenstored/store/editor.h"
 #include "cxxenstored/store/node.h"
@@ -34,6 +34,6 @@ namespace cxxenstored::store {
 // replay. A node whose child names change gets a new children stamp from
 // stamps, as a replay's update would.
 std::optional<NodePtr> graft(const NodePtr& base, const NodePtr& live, const NodePtr& mine,
-                             const std::vector<std::string_view>& updated, StampSource& stamps);
+                             std::span<const std::string_view> updated, StampSource& stamps);
 
 }  // namespace cxxenstored::store

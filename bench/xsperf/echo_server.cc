@@ -25,11 +25,10 @@ namespace {
 
 constexpr auto kPollWindow = std::chrono::microseconds(200);
 
-// Waits for the next bytes. With `poll`, first asks an epoll set of this
-// socket alone, without blocking, for up to kPollWindow, as the daemon's
-// event loop does (spinning on recv() itself takes the socket's lock that
-// the client's send needs, and was slower here), and blocks in recv() only
-// if nothing came meanwhile.
+// Waits for the next bytes. With an epoll set (of this socket alone), first
+// asks it without blocking for up to kPollWindow, as the daemon's event loop
+// does (non-blocking recv() calls on the socket itself were slower here),
+// and blocks in recv() only if nothing came meanwhile.
 ssize_t receive(int fd, int epoll_fd, char* buf, size_t size) {
   if (epoll_fd >= 0) {
     const auto until = std::chrono::steady_clock::now() + kPollWindow;

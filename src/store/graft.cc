@@ -52,6 +52,8 @@ class Merge {
 
     // The children updated, in the order first updated: name, path.
     boost::container::small_vector<std::pair<std::string_view, std::string_view>, 4> steps;
+    // Each updated path below here, with the name of the child it goes through.
+    boost::container::small_vector<std::pair<std::string_view, std::string_view>, 8> routed;
     bool updates_here = false;  // an update of this node that changed nothing of it
     for (std::string_view path : paths) {
       if (path.size() == at.size()) {
@@ -59,6 +61,7 @@ class Merge {
         continue;
       }
       const auto step = next_step(path, at);
+      routed.emplace_back(step.first, path);
       if (std::none_of(steps.begin(), steps.end(), [&](const auto& s) { return s.first == step.first; }))
         steps.push_back(step);
     }
@@ -95,8 +98,8 @@ class Merge {
           child = node(base_child, live_child, mine_child, child_at, paths);  // all of them go there
         } else {
           boost::container::small_vector<std::string_view, 8> below;
-          for (std::string_view path : paths) {
-            if (path.size() > at.size() && next_step(path, at).first == name) below.push_back(path);
+          for (const auto& [through, path] : routed) {
+            if (through == name) below.push_back(path);
           }
           child = node(base_child, live_child, mine_child, child_at, Paths(below.data(), below.size()));
         }

@@ -23,10 +23,8 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
   for (;;) {
     // Asked only when about to poll (it is a system call), and before the
     // poll, when the client is still busy with our last reply.
-    if (window.current() > std::chrono::nanoseconds::zero() && run_queue.crowded()) {
-      window.contended();
+    if (window.current() > std::chrono::nanoseconds::zero() && window.probed(run_queue.crowded()))
       count(PollOutcome::kWithheld);
-    }
     // One idle period: poll (each poll() is one non-blocking epoll_wait and
     // runs whatever it finds), then sleep until something arrives. With a
     // zero window this is run_one(), which sleeps only if nothing is queued.

@@ -60,6 +60,41 @@ TEST(PollWindow, ContentionStopsPollingForAWhile) {
   EXPECT_EQ(w.current(), microseconds(8));  // grows again, from the start
 }
 
+TEST(PollWindow, OneCrowdedMomentDoesNotStopPolling) {
+  PollWindow w(microseconds(64));
+  for (int i = 0; i < 5; ++i) w.idle_ended(microseconds(50));
+  ASSERT_EQ(w.current(), microseconds(64));
+  // Crowded answers with a clear one between them never make a run.
+  for (int i = 0; i < 100; ++i) {
+    for (int j = 1; j < PollWindow::kCrowdedProbes; ++j) EXPECT_FALSE(w.probed(true)) << i;
+    EXPECT_FALSE(w.probed(false)) << i;
+    w.idle_ended(microseconds(20));
+    ASSERT_EQ(w.current(), microseconds(64)) << i;
+  }
+}
+
+TEST(PollWindow, CrowdedProbesInARowStopPolling) {
+  PollWindow w(microseconds(64));
+  for (int i = 0; i < 5; ++i) w.idle_ended(microseconds(50));
+  ASSERT_EQ(w.current(), microseconds(64));
+  for (int j = 1; j < PollWindow::kCrowdedProbes; ++j) {
+    EXPECT_FALSE(w.probed(true));
+    w.idle_ended(microseconds(20));
+    EXPECT_EQ(w.current(), microseconds(64));
+  }
+  EXPECT_TRUE(w.probed(true));
+  EXPECT_EQ(w.current(), microseconds(0));
+  for (int i = 0; i < PollWindow::kContendedIdlePeriods; ++i) {
+    w.idle_ended(microseconds(20));
+    ASSERT_EQ(w.current(), microseconds(0)) << i;
+  }
+  w.idle_ended(microseconds(20));
+  EXPECT_EQ(w.current(), microseconds(8));
+  // The streak starts again from nothing after a holdoff.
+  EXPECT_FALSE(w.probed(true));
+  EXPECT_EQ(w.current(), microseconds(8));
+}
+
 TEST(PollWindow, ATinyLimitStillPolls) {
   PollWindow w(std::chrono::nanoseconds(4));
   w.idle_ended(std::chrono::nanoseconds(3));

@@ -31,15 +31,36 @@ class PollWindow {
   // work arrived.
   void idle_ended(Duration idle);
 
-  // Other tasks want the CPUs (RunQueueProbe): polling would take the time
-  // from them. Back to sleeping at once, and for the next
+  // What RunQueueProbe answered before this idle period's poll: whether
+  // other tasks want the CPUs, so that polling would take the time from
+  // them. A run of kCrowdedProbes such answers in a row stops polling, for
+  // this and the next kContendedIdlePeriods idle periods; true if it did.
+  // One answer alone does not: a task that runs for a moment (a kworker, a
+  // timer, the client between two requests) crowds the count now and then
+  // on a busy machine, and each time the daemon slept through 256 requests
+  // that polling would have caught, each paying a wake-up (8% of one
+  // client's reads on a 2-vCPU VM: docs/performance.md, "A crowded
+  // moment is not contention").
+  bool probed(bool crowded) {
+    if (!crowded) {
+      crowded_streak_ = 0;
+      return false;
+    }
+    if (++crowded_streak_ < kCrowdedProbes) return false;
+    contended();
+    return true;
+  }
+
+  // Other tasks want the CPUs: back to sleeping at once, and for the next
   // kContendedIdlePeriods idle periods.
   void contended() {
     window_ = Duration::zero();
     holdoff_ = kContendedIdlePeriods;
+    crowded_streak_ = 0;
   }
 
   static constexpr int kContendedIdlePeriods = 256;
+  static constexpr int kCrowdedProbes = 4;
 
  private:
   // The first window after polling was off: short, so that a daemon which is
@@ -49,6 +70,7 @@ class PollWindow {
   Duration limit_;
   Duration window_{0};
   int holdoff_ = 0;  // idle periods left without polling after contention
+  int crowded_streak_ = 0;  // crowded answers in a row
 };
 
 }  // namespace cxxenstored::daemon

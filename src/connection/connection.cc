@@ -108,13 +108,13 @@ void Connection::send(protocol::Message message) {
   const bool event = message.type() == XS_WATCH_EVENT;
   if (running_request_ && !event && message.type() == XS_ERROR) reply_error_ = error_of(message.payload);
   Outgoing out;
-  out.bytes = protocol::encode(message);
   out.event = event;
   if (event) {
-    out.hash = std::hash<std::string>{}(out.bytes);
+    // An event's header follows from its payload: equal payloads, equal events.
+    out.hash = std::hash<std::string>{}(message.payload);
     // The C daemon keeps one of identical pending events: the peer learns
     // the same thing from it ("@" events are each a fact of their own).
-    if (!message.payload.empty() && message.payload[0] != '@' && already_queued(out.bytes, out.hash))
+    if (!message.payload.empty() && message.payload[0] != '@' && already_queued(message.payload, out.hash))
       return;
     if (pending_output() > options_.event_queue_limit) {
       drop_event("not reading its output, dropping watch events", logged_queue_drop_);
@@ -126,10 +126,12 @@ void Connection::send(protocol::Message message) {
   // it outstanding.
   if (event || running_request_) out.ticket = outstanding_->current();
   if (trace_) trace_->io(true, this, message);
+  out.head = protocol::header_bytes(message.header, message.payload.size());
+  out.body = std::move(message.payload);
   const unsigned timeout_s = limits().watch_event_timeout_s;
   if (event && !privileged_ && timeout_s > 0) out.deadline = now() + std::chrono::seconds(timeout_s);
   const std::optional<Clock::TimePoint> deadline = out.deadline;
-  queued_bytes_ += out.bytes.size();
+  queued_bytes_ += out.size();
   queue_.push_back(std::move(out));
   if (event && options_.event_flush && kind_ == TransportKind::kSocket) {
     if (!events_scheduled_) {
@@ -184,14 +186,14 @@ void Connection::pump() {
                    logged_timeout_drop_);
         continue;
       }
-      const std::size_t size = out.bytes.size();
+      const std::size_t size = out.size();
       handed_total_ += size;
       if (out.ticket) in_flight_.push_back({handed_total_, std::move(out.ticket)});
       if (options_.metrics) {
         options_.metrics->count_bytes(domain_, metrics_transport(kind_), 0, size);
         if (out.event) options_.metrics->count_watch_event(domain_, true);
       }
-      transport_->send(std::move(out.bytes));
+      transport_->send_message(std::string_view(out.head.data(), out.head.size()), std::move(out.body));
     }
     transport_->uncork();
     // A socket with room takes the round before uncork() returns, and then
@@ -203,18 +205,18 @@ void Connection::pump() {
   pumping_ = false;
 }
 
-bool Connection::already_queued(const std::string& bytes, std::size_t hash) const {
+bool Connection::already_queued(const std::string& body, std::size_t hash) const {
   auto it = queued_event_hashes_.find(hash);
   if (it == queued_event_hashes_.end()) return false;
   for (const auto& out : queue_)
-    if (out.event && out.hash == hash && out.bytes == bytes) return true;
+    if (out.event && out.hash == hash && out.body == body) return true;
   return false;  // a hash collision only
 }
 
 Connection::Outgoing Connection::take_front() {
   Outgoing out = std::move(queue_.front());
   queue_.pop_front();
-  queued_bytes_ -= out.bytes.size();
+  queued_bytes_ -= out.size();
   if (out.event) {
     auto it = queued_event_hashes_.find(out.hash);
     if (it != queued_event_hashes_.end() && --it->second == 0) queued_event_hashes_.erase(it);
@@ -249,7 +251,7 @@ void Connection::expire_events() {
   std::optional<Clock::TimePoint> next;
   for (auto& out : queue_) {
     if (out.deadline && *out.deadline <= t) {
-      queued_bytes_ -= out.bytes.size();
+      queued_bytes_ -= out.size();
       if (auto it = queued_event_hashes_.find(out.hash);
           it != queued_event_hashes_.end() && --it->second == 0)
         queued_event_hashes_.erase(it);
@@ -429,7 +431,10 @@ void Connection::restore_io(std::string pending_input, std::string pending_outpu
 std::string Connection::queued_output() const {
   std::string bytes;
   bytes.reserve(queued_bytes_);
-  for (const auto& out : queue_) bytes += out.bytes;
+  for (const auto& out : queue_) {
+    bytes.append(out.head.data(), out.head.size());
+    bytes += out.body;
+  }
   return bytes;
 }
 

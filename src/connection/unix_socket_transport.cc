@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "cxxenstored/protocol/wire.h"
+
 namespace cxxenstored::connection {
 
 namespace asio = boost::asio;
@@ -21,6 +23,8 @@ using boost::system::error_code;
 
 class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
  public:
+  static constexpr std::size_t kMaxGather = 64;  // messages a write takes; IOV_MAX is 1024
+
   explicit Impl(asio::local::stream_protocol::socket socket)
       : socket_(std::move(socket)), fd_(socket_.native_handle()) {}
 
@@ -29,10 +33,20 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     read_more();
   }
 
-  void send(std::string bytes) {
-    if (finished_ || bytes.empty()) return;
-    pending_ += bytes.size();
-    queue_.push_back(std::move(bytes));
+  void send(std::string_view head, std::string body) {
+    if (finished_ || head.size() + body.size() == 0) return;
+    Pending message;
+    if (head.size() <= message.head.size()) {
+      std::copy(head.begin(), head.end(), message.head.begin());
+      message.head_size = head.size();
+      message.body = std::move(body);
+    } else {
+      message.body.reserve(head.size() + body.size());
+      message.body.append(head);
+      message.body.append(body);
+    }
+    pending_ += message.size();
+    queue_.push_back(std::move(message));
     if (!writing_ && corks_ == 0) write_front();
   }
 
@@ -105,16 +119,13 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   void write_front() {
     if (write_now()) return;
     writing_ = true;
-    in_flight_ = std::min(queue_.size(), kMaxGather);
-    auto done = [self = shared_from_this()](error_code ec, std::size_t n) { self->on_written(ec, n); };
-    if (in_flight_ == 1) {
-      asio::async_write(socket_, asio::buffer(queue_.front()), std::move(done));
-      return;
-    }
+    std::array<iovec, 2 * kMaxGather> iov;
+    const std::size_t count = gather(iov);
     std::vector<asio::const_buffer> buffers;
-    buffers.reserve(in_flight_);
-    for (std::size_t i = 0; i < in_flight_; ++i) buffers.push_back(asio::buffer(queue_[i]));
-    asio::async_write(socket_, buffers, std::move(done));
+    buffers.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) buffers.emplace_back(iov[i].iov_base, iov[i].iov_len);
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](error_code ec, std::size_t n) { self->on_written(ec, n); });
   }
 
   // Sends what the socket takes now (up to kMaxGather messages a call).
@@ -122,17 +133,12 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   // (closed here).
   bool write_now() {
     while (!queue_.empty()) {
-      std::array<iovec, kMaxGather> iov;
-      const std::size_t count = std::min(queue_.size(), kMaxGather);
-      std::size_t offered = 0;
-      for (std::size_t i = 0; i < count; ++i) {
-        iov[i].iov_base = queue_[i].data();
-        iov[i].iov_len = queue_[i].size();
-        offered += queue_[i].size();
-      }
+      std::array<iovec, 2 * kMaxGather> iov;
       msghdr msg{};
       msg.msg_iov = iov.data();
-      msg.msg_iovlen = count;
+      msg.msg_iovlen = gather(iov);
+      std::size_t offered = 0;
+      for (std::size_t i = 0; i < msg.msg_iovlen; ++i) offered += iov[i].iov_len;
       const ssize_t sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
@@ -145,17 +151,41 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     return true;
   }
 
+  // The unsent bytes of the first kMaxGather queued messages, in order, as
+  // iovecs (a head and a body each, the parts already sent left out).
+  std::size_t gather(std::array<iovec, 2 * kMaxGather>& iov) {
+    std::size_t count = 0;
+    std::size_t skip = front_sent_;
+    const auto add = [&](char* data, std::size_t size) {
+      if (skip >= size) {
+        skip -= size;
+        return;
+      }
+      iov[count].iov_base = data + skip;
+      iov[count].iov_len = size - skip;
+      ++count;
+      skip = 0;
+    };
+    const std::size_t messages = std::min(queue_.size(), kMaxGather);
+    for (std::size_t i = 0; i < messages; ++i) {
+      add(queue_[i].head.data(), queue_[i].head_size);
+      add(queue_[i].body.data(), queue_[i].body.size());
+    }
+    return count;
+  }
+
   // Removes n sent bytes from the front of the queue.
   void drop_sent(std::size_t n) {
     pending_ -= n;
     while (n > 0) {
-      std::string& front = queue_.front();
-      if (n < front.size()) {
-        front.erase(0, n);
+      const std::size_t left = queue_.front().size() - front_sent_;
+      if (n < left) {
+        front_sent_ += n;
         return;
       }
-      n -= front.size();
+      n -= left;
       queue_.pop_front();
+      front_sent_ = 0;
     }
   }
 
@@ -166,8 +196,7 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
       close(CloseReason::kIoError);
       return;
     }
-    pending_ -= n;
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(in_flight_));
+    drop_sent(n);
     if (!queue_.empty()) write_front();  // may send all of it at once
     if (finished_) return;
     if (!queue_.empty()) {
@@ -177,13 +206,22 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  static constexpr std::size_t kMaxGather = 64;  // IOV_MAX is 1024; a bounded batch
+  // A message waiting for the socket: its header, then its payload (raw
+  // bytes have no head).
+  struct Pending {
+    std::array<char, protocol::kHeaderSize> head{};
+    std::size_t head_size = 0;
+    std::string body;
+
+    std::size_t size() const { return head_size + body.size(); }
+  };
+
   asio::local::stream_protocol::socket socket_;
   int fd_;
   Handlers handlers_;
   std::array<char, 16384> buffer_{};
-  std::deque<std::string> queue_;
-  std::size_t in_flight_ = 0;  // messages the current write covers
+  std::deque<Pending> queue_;  // element addresses stay put: a write in flight points into them
+  std::size_t front_sent_ = 0;  // bytes of queue_.front() already sent
   std::size_t pending_ = 0;
   bool reading_ = false;
   bool writing_ = false;
@@ -198,7 +236,10 @@ UnixSocketTransport::UnixSocketTransport(asio::local::stream_protocol::socket so
 UnixSocketTransport::~UnixSocketTransport() { impl_->detach(); }
 
 void UnixSocketTransport::start(Handlers handlers) { impl_->start(std::move(handlers)); }
-void UnixSocketTransport::send(std::string bytes) { impl_->send(std::move(bytes)); }
+void UnixSocketTransport::send(std::string bytes) { impl_->send({}, std::move(bytes)); }
+void UnixSocketTransport::send_message(std::string_view head, std::string body) {
+  impl_->send(head, std::move(body));
+}
 void UnixSocketTransport::cork() { impl_->cork(); }
 void UnixSocketTransport::uncork() { impl_->uncork(); }
 std::size_t UnixSocketTransport::pending_output() const { return impl_->pending(); }

@@ -7,12 +7,19 @@
 
 namespace cxxenstored::protocol {
 
+std::array<char, kHeaderSize> header_bytes(const Header& header, std::size_t payload_size) {
+  Header framed = header;
+  framed.len = static_cast<std::uint32_t>(payload_size);
+  std::array<char, kHeaderSize> bytes;
+  std::memcpy(bytes.data(), &framed, kHeaderSize);
+  return bytes;
+}
+
 std::string encode(const Message& message) {
-  Header header = message.header;
-  header.len = static_cast<std::uint32_t>(message.payload.size());
+  const auto header = header_bytes(message.header, message.payload.size());
   std::string out;
   out.reserve(kHeaderSize + message.payload.size());  // reserved, not zeroed: both parts overwrite it
-  out.append(reinterpret_cast<const char*>(&header), kHeaderSize);
+  out.append(header.data(), header.size());
   out.append(message.payload);
   return out;
 }

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <utility>
 
+#include <boost/container/small_vector.hpp>
+
 namespace cxxenstored::store {
 
 namespace {
@@ -255,7 +257,7 @@ Result<void> Editor::create(const Caller& caller, std::string_view path, std::st
   // them when it is an unprivileged domain, as the C daemon does).
   const std::string_view ancestor = walked.deepest_path();
   const Node* parent = walked.deepest();
-  std::vector<std::string_view> missing{path};
+  boost::container::small_vector<std::string_view, 4> missing{path};
   for (std::string_view p = parent_path(path); p.size() > ancestor.size(); p = parent_path(p)) missing.push_back(p);
   // Nothing to observe here: the reply (OK) depends only on what
   // error_from_ancestors already checked, and what gets built (inherited

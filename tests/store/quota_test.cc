@@ -65,6 +65,33 @@ TEST(QuotaNames, RoundTripAndPerDomainKinds) {
   EXPECT_FALSE(quota_is_per_domain(QuotaName::kPathMax));
 }
 
+TEST(UsageDelta, KeepsEveryDomainPastTheEntriesHeldInPlace) {
+  UsageDelta delta;
+  EXPECT_TRUE(delta.entries().empty());
+  for (DomainId d = 1; d <= 5; ++d) {
+    delta.add_nodes(d, static_cast<std::int64_t>(d));
+    delta.add_bytes(d, 100 * static_cast<std::int64_t>(d));
+  }
+  delta.add_nodes(1, 10);  // after the spill: still the same entry
+  delta.add_bytes(2, 0);   // no change, no entry needed
+  ASSERT_EQ(delta.entries().size(), 5u);
+  for (DomainId d = 1; d <= 5; ++d) {
+    EXPECT_EQ(delta.nodes(d), d == 1 ? 11 : static_cast<std::int64_t>(d)) << d;
+    EXPECT_EQ(delta.bytes(d), 100 * static_cast<std::int64_t>(d)) << d;
+    EXPECT_EQ(delta.entries()[d - 1].domain, d);
+  }
+  EXPECT_EQ(delta.nodes(9), 0);
+
+  UsageDelta copy = delta;  // what a refused creation restores
+  delta.clear();
+  EXPECT_TRUE(delta.entries().empty());
+  EXPECT_EQ(delta.nodes(1), 0);
+  delta.add_nodes(7, 1);
+  ASSERT_EQ(delta.entries().size(), 1u);
+  EXPECT_EQ(copy.nodes(1), 11);
+  EXPECT_EQ(copy.entries().size(), 5u);
+}
+
 TEST(StampIssuers, RunsRememberWhoTookEachStamp) {
   StampSource stamps;
   stamps.set_issuer(3);

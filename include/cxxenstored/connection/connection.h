@@ -28,6 +28,7 @@
 //    unprivileged domain at the quota is not read from until that drops.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -46,6 +47,7 @@
 #include "cxxenstored/protocol/decoder.h"
 #include "cxxenstored/protocol/engine.h"
 #include "cxxenstored/protocol/limits.h"
+#include "cxxenstored/protocol/wire.h"
 
 namespace cxxenstored::connection {
 
@@ -120,11 +122,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   struct Outgoing {
-    std::string bytes;
+    // The header apart from the payload: the payload goes to the transport
+    // as the handler built it, never copied in behind a header.
+    std::array<char, protocol::kHeaderSize> head{};
+    std::string body;
     bool event = false;
     std::optional<Clock::TimePoint> deadline;  // watch-event timeout
     std::shared_ptr<OutstandingRequests::Ticket> ticket;
-    std::size_t hash = 0;  // of bytes, for events (duplicate check)
+    std::size_t hash = 0;  // of the body, for events (duplicate check)
+
+    std::size_t size() const { return head.size() + body.size(); }
   };
   // Handed to the transport, not known to be taken by the peer yet.
   struct InFlight {
@@ -152,7 +159,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void expire_events();
   void drop_event(const char* why, bool& logged);
   // Whether an event with these bytes is queued here already.
-  bool already_queued(const std::string& bytes, std::size_t hash) const;
+  bool already_queued(const std::string& body, std::size_t hash) const;
   // Takes the front message off the queue (keeping the counts right).
   Outgoing take_front();
   void clear_queue();

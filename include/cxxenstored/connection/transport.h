@@ -47,6 +47,17 @@ class Transport {
   virtual void start(Handlers handlers) = 0;
   // Queues bytes for the peer (whole messages; the transport may split them).
   virtual void send(std::string bytes) = 0;
+  // Queues one message: `head` (its header) followed by `body` (its
+  // payload). A transport that gathers its writes sends the body from where
+  // it is; this default copies both into one string, as a ring's copy into
+  // shared memory would anyway.
+  virtual void send_message(std::string_view head, std::string body) {
+    std::string bytes;
+    bytes.reserve(head.size() + body.size());
+    bytes.append(head);
+    bytes.append(body);
+    send(std::move(bytes));
+  }
   // Between cork() and uncork(), send() only queues: what was sent in
   // between leaves together (one gathered write) at the uncork() that
   // matches the first cork() (they nest). Transports that write each

@@ -18,6 +18,7 @@ class UnixSocketTransport final : public Transport {
 
   void start(Handlers handlers) override;
   void send(std::string bytes) override;
+  void send_message(std::string_view head, std::string body) override;
   void cork() override;
   void uncork() override;
   std::size_t pending_output() const override;

@@ -3,6 +3,7 @@
 // XENSTORE_PAYLOAD_MAX bytes of payload.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct Message {
 
   std::uint32_t type() const { return header.type; }
 };
+
+// The header's bytes on the wire, with len set to payload_size.
+std::array<char, kHeaderSize> header_bytes(const Header& header, std::size_t payload_size);
 
 // Serializes header (with len set from payload) and payload.
 std::string encode(const Message& message);

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -16,7 +18,8 @@ namespace cxxenstored::store {
 
 // A change to the table, per domain. An operation touches one or two
 // domains (the caller's and a parent's owner), so a short list searched
-// in order beats a hash table that allocates on its first insertion.
+// in order beats a hash table, and two entries in place mean a write
+// allocates nothing for its accounting.
 class UsageDelta {
  public:
   struct Entry {
@@ -40,21 +43,38 @@ class UsageDelta {
     return e ? e->bytes : 0;
   }
   // Every domain with a change (either count may be zero).
-  const std::vector<Entry>& entries() const { return entries_; }
-  void clear() { entries_.clear(); }
+  std::span<const Entry> entries() const {
+    if (!spill_.empty()) return spill_;
+    return std::span<const Entry>(inline_.data(), count_);
+  }
+  void clear() {
+    count_ = 0;
+    spill_.clear();
+  }
 
  private:
+  std::span<Entry> mutable_entries() {
+    if (!spill_.empty()) return spill_;
+    return std::span<Entry>(inline_.data(), count_);
+  }
   const Entry* find(DomainId domain) const {
-    for (const Entry& e : entries_)
+    for (const Entry& e : entries())
       if (e.domain == domain) return &e;
     return nullptr;
   }
   Entry& at(DomainId domain) {
-    for (Entry& e : entries_)
+    for (Entry& e : mutable_entries())
       if (e.domain == domain) return e;
-    return entries_.emplace_back(Entry{domain, 0, 0});
+    if (spill_.empty()) {
+      if (count_ < inline_.size()) return inline_[count_++] = Entry{domain, 0, 0};
+      spill_.assign(inline_.begin(), inline_.end());  // a third domain: all move to the heap
+    }
+    return spill_.emplace_back(Entry{domain, 0, 0});
   }
-  std::vector<Entry> entries_;
+
+  std::array<Entry, 2> inline_{};
+  std::size_t count_ = 0;     // entries used in inline_ while spill_ is empty
+  std::vector<Entry> spill_;  // every entry, once there are more than inline_ holds
 };
 
 class Usage {

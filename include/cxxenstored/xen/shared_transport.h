@@ -17,6 +17,9 @@ class SharedTransport final : public connection::Transport {
 
   void start(Handlers handlers) override { inner_->start(std::move(handlers)); }
   void send(std::string bytes) override { inner_->send(std::move(bytes)); }
+  void send_message(std::string_view head, std::string body) override {
+    inner_->send_message(head, std::move(body));
+  }
   std::size_t pending_output() const override { return inner_->pending_output(); }
   void pause_input() override { inner_->pause_input(); }
   void resume_input() override { inner_->resume_input(); }

@@ -315,9 +315,8 @@ void Connection::process() {
         break;
       }
     }
-    std::optional<protocol::Message> request = decoder_.next();
-    if (!request) break;
-    run(*request);
+    if (!decoder_.next(request_)) break;
+    run(request_);
     if (++answered % kRepliesPerWrite == 0) {
       transport_->uncork();
       transport_->cork();

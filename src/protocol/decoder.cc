@@ -16,21 +16,28 @@ std::size_t Decoder::feed(std::string_view bytes) {
 }
 
 std::optional<Message> Decoder::next() {
-  if (broken_ || buffered() < kHeaderSize) return std::nullopt;
   Message message;
-  std::memcpy(&message.header, buffer_.data() + offset_, kHeaderSize);
-  if (message.header.len > kPayloadMax) {
+  if (!next(message)) return std::nullopt;
+  return message;
+}
+
+bool Decoder::next(Message& out) {
+  if (broken_ || buffered() < kHeaderSize) return false;
+  Header header;
+  std::memcpy(&header, buffer_.data() + offset_, kHeaderSize);
+  if (header.len > kPayloadMax) {
     broken_ = true;
-    return std::nullopt;
+    return false;
   }
-  if (buffered() < kHeaderSize + message.header.len) return std::nullopt;
-  message.payload.assign(buffer_, offset_ + kHeaderSize, message.header.len);
-  offset_ += kHeaderSize + message.header.len;
+  if (buffered() < kHeaderSize + header.len) return false;
+  out.header = header;
+  out.payload.assign(buffer_, offset_ + kHeaderSize, header.len);
+  offset_ += kHeaderSize + header.len;
   if (offset_ == buffer_.size()) {
     buffer_.clear();
     offset_ = 0;
   }
-  return message;
+  return true;
 }
 
 }  // namespace cxxenstored::protocol

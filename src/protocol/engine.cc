@@ -360,7 +360,7 @@ Result<Message> Engine::dispatch(Request& r) {
   }
 }
 
-Result<std::string> Engine::canonical(const Request& r, std::string_view raw) const {
+Result<store::CanonicalPath> Engine::canonical(const Request& r, std::string_view raw) const {
   // "@" names are never taken as relative node names.
   if (!raw.empty() && raw.front() == '@') return Error{EINVAL};
   return store::canonicalize(raw, r.caller().domain, false, store_.quotas().path_length);
@@ -512,7 +512,7 @@ Result<Message> Engine::do_watch(Request& r) {
   } else {
     auto resolved = canonical(r, strings[0]);
     if (!resolved) return resolved.error();
-    path = std::move(resolved).value();
+    path.assign(resolved->view());
     if (strings[0].empty() || strings[0].front() != '/')
       relative_home = store::home_path(r.caller().domain);
   }

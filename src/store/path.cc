@@ -60,18 +60,17 @@ bool is_valid_path(std::string_view path, bool allow_special, std::size_t max_re
   return true;
 }
 
-Result<std::string> canonicalize(std::string_view raw, DomainId caller, bool allow_special,
-                                 std::size_t max_relative) {
-  std::string path;
+Result<CanonicalPath> canonicalize(std::string_view raw, DomainId caller, bool allow_special,
+                                   std::size_t max_relative) {
   if (!raw.empty() && (raw.front() == '/' || (allow_special && raw.front() == '@'))) {
-    path.assign(raw);
-  } else {
-    path = home_path(caller);
-    path += '/';
-    path += raw;
+    if (!is_valid_path(raw, allow_special, max_relative)) return Error{EINVAL};
+    return CanonicalPath::given(raw);
   }
+  std::string path = home_path(caller);
+  path += '/';
+  path += raw;
   if (!is_valid_path(path, allow_special, max_relative)) return Error{EINVAL};
-  return path;
+  return CanonicalPath::built(std::move(path));
 }
 
 std::string_view relative_to(std::string_view path, std::string_view home) {

@@ -103,6 +103,34 @@ TEST(Decoder, WholeMessagesInOrder) {
   EXPECT_EQ(d.buffered(), 0u);
 }
 
+TEST(Decoder, IntoOneMessageReusedAcrossLongerAndShorterOnes) {
+  Decoder d;
+  const std::string long_path = "/local/domain/7/device/vif/0/state\0"s;
+  d.feed(encode(request(XS_READ, long_path, 1)) + encode(request(XS_WRITE, "/a\0b"s, 2)) +
+         encode(request(XS_TRANSACTION_START, "", 3)));
+  Message m;
+  ASSERT_TRUE(d.next(m));
+  EXPECT_EQ(m.header.type, static_cast<std::uint32_t>(XS_READ));
+  EXPECT_EQ(m.payload, long_path);
+  const std::size_t capacity = m.payload.capacity();
+  ASSERT_TRUE(d.next(m));
+  EXPECT_EQ(m.header.req_id, 2u);
+  EXPECT_EQ(m.payload, "/a\0b"s);  // nothing left of the longer one
+  EXPECT_EQ(m.payload.capacity(), capacity);
+  ASSERT_TRUE(d.next(m));
+  EXPECT_EQ(m.header.req_id, 3u);
+  EXPECT_TRUE(m.payload.empty());
+  EXPECT_FALSE(d.next(m));
+  // Half a message: not yet.
+  const std::string bytes = encode(request(XS_READ, "/b\0"s, 4));
+  d.feed(bytes.substr(0, 10));
+  EXPECT_FALSE(d.next(m));
+  d.feed(bytes.substr(10));
+  ASSERT_TRUE(d.next(m));
+  EXPECT_EQ(m.header.req_id, 4u);
+  EXPECT_EQ(m.payload, "/b\0"s);
+}
+
 TEST(Decoder, ByteByByteHeaderAndBody) {
   Decoder d;
   std::string bytes = encode(request(XS_WRITE, "/a/b\0value"s, 42));

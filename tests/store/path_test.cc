@@ -9,13 +9,34 @@ namespace cxxenstored::store {
 namespace {
 
 TEST(Path, AbsolutePathsPassThrough) {
-  EXPECT_EQ(*canonicalize("/local/domain/1", 5, false), "/local/domain/1");
-  EXPECT_EQ(*canonicalize("/", 5, false), "/");
+  EXPECT_EQ(canonicalize("/local/domain/1", 5, false)->view(), "/local/domain/1");
+  EXPECT_EQ(canonicalize("/", 5, false)->view(), "/");
+}
+
+TEST(Path, AnAbsolutePathIsTheCallersOwnBytes) {
+  const std::string request = "/local/domain/1/device/vbd/51712/state";
+  auto path = canonicalize(request, 5, false);
+  ASSERT_TRUE(path.ok());
+  EXPECT_EQ(path->view().data(), request.data());  // no copy
+  EXPECT_EQ(path->view().size(), request.size());
+}
+
+TEST(Path, ABuiltPathSurvivesBeingMoved) {
+  // The view is found afresh from whichever string now holds the bytes.
+  auto built = canonicalize("a", 3, false);
+  ASSERT_TRUE(built.ok());
+  CanonicalPath moved = std::move(built).value();
+  const CanonicalPath copy = moved;
+  EXPECT_EQ(moved.view(), "/local/domain/3/a");
+  EXPECT_EQ(copy.view(), "/local/domain/3/a");
+  EXPECT_NE(copy.view().data(), moved.view().data());
+  const std::string_view as_view = copy;
+  EXPECT_EQ(as_view, "/local/domain/3/a");
 }
 
 TEST(Path, RelativePathsResolveAgainstCallersHome) {
-  EXPECT_EQ(*canonicalize("device/vif/0", 7, false), "/local/domain/7/device/vif/0");
-  EXPECT_EQ(*canonicalize("x", 0, false), "/local/domain/0/x");
+  EXPECT_EQ(canonicalize("device/vif/0", 7, false)->view(), "/local/domain/7/device/vif/0");
+  EXPECT_EQ(canonicalize("x", 0, false)->view(), "/local/domain/0/x");
 }
 
 TEST(Path, EmptyRelativePathIsInvalid) {
@@ -39,9 +60,9 @@ TEST(Path, AcceptsTheCDaemonsCharacterSet) {
 TEST(Path, SpecialNamesOnlyWhereAllowed) {
   EXPECT_FALSE(is_valid_path("@introduceDomain", false));
   EXPECT_TRUE(is_valid_path("@introduceDomain", true));
-  EXPECT_EQ(*canonicalize("@releaseDomain", 4, true), "@releaseDomain");
+  EXPECT_EQ(canonicalize("@releaseDomain", 4, true)->view(), "@releaseDomain");
   // Without allow_special, "@x" is a relative path under the home.
-  EXPECT_EQ(*canonicalize("@x", 4, false), "/local/domain/4/@x");
+  EXPECT_EQ(canonicalize("@x", 4, false)->view(), "/local/domain/4/@x");
   EXPECT_TRUE(is_special("@x"));
   EXPECT_FALSE(is_special("/@x"));
 }

@@ -184,6 +184,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Clock::TimePoint> alarm_at_;
   std::unique_ptr<Clock::Alarm> throttle_alarm_;
   protocol::Decoder decoder_;
+  protocol::Message request_;  // the request being run; its payload's capacity is reused
   store::DomainId domain_ = 0;
   bool privileged_ = true;
   std::deque<Outgoing> queue_;

@@ -22,6 +22,10 @@ class Decoder {
   // above XENSTORE_PAYLOAD_MAX the stream is broken for good: the C daemon
   // drops such a client, and so does the connection layer on seeing it.
   std::optional<Message> next();
+  // The same into `out`, whose payload keeps its capacity from one message
+  // to the next: a connection's steady stream of requests then allocates
+  // nothing here. False (and `out` unspecified) when no message is complete.
+  bool next(Message& out);
   bool broken() const { return broken_; }
 
   // Bytes received but not yet returned as a message.

@@ -173,7 +173,7 @@ class Engine {
   Result<Message> commit(Request& r, store::Transaction& tx);
 
   // A client path made canonical and checked (EINVAL when invalid).
-  Result<std::string> canonical(const Request& r, std::string_view raw) const;
+  Result<store::CanonicalPath> canonical(const Request& r, std::string_view raw) const;
   void deliver_events(const std::vector<watch::Event>& events);
 
   store::Store& store_;

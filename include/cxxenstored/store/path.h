@@ -34,11 +34,42 @@ bool is_special(std::string_view path);
 bool is_valid_path(std::string_view path, bool allow_special,
                    std::size_t max_relative = kDefaultMaxRelativePath);
 
+// A path canonicalize() accepted: a view of the caller's own bytes when they
+// were absolute already (nearly every request, which then copies nothing),
+// or the name built from a relative one and the caller's home.
+class CanonicalPath {
+ public:
+  // `path` must outlive this object (it is the request being handled).
+  static CanonicalPath given(std::string_view path) {
+    CanonicalPath p;
+    p.given_ = path;
+    return p;
+  }
+  static CanonicalPath built(std::string path) {
+    CanonicalPath p;
+    p.built_ = std::move(path);
+    p.owned_ = true;
+    return p;
+  }
+
+  // Found afresh each time: a moved short string moves its bytes.
+  std::string_view view() const { return owned_ ? std::string_view(built_) : given_; }
+  operator std::string_view() const { return view(); }
+
+ private:
+  CanonicalPath() = default;
+
+  std::string built_;
+  std::string_view given_;
+  bool owned_ = false;
+};
+
 // Resolves a client path: relative names are taken from caller's home, then
-// the result is validated. EINVAL when it is not a valid name.
-Result<std::string> canonicalize(std::string_view raw, DomainId caller,
-                                 bool allow_special,
-                                 std::size_t max_relative = kDefaultMaxRelativePath);
+// the result is validated. EINVAL when it is not a valid name. The result
+// may be a view of raw.
+Result<CanonicalPath> canonicalize(std::string_view raw, DomainId caller,
+                                   bool allow_special,
+                                   std::size_t max_relative = kDefaultMaxRelativePath);
 
 // The inverse for watch events on relative watches: strips "<home>/" when the
 // path lies below it.

@@ -158,7 +158,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Drops queued events whose deadline passed; re-arms the alarm.
   void expire_events();
   void drop_event(const char* why, bool& logged);
-  // Whether an event with these bytes is queued here already.
+  // Whether an event with this payload is queued here already.
   bool already_queued(const std::string& body, std::size_t hash) const;
   // Takes the front message off the queue (keeping the counts right).
   Outgoing take_front();

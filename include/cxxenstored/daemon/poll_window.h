@@ -39,8 +39,8 @@ class PollWindow {
   // timer, the client between two requests) crowds the count now and then
   // on a busy machine, and each time the daemon slept through 256 requests
   // that polling would have caught, each paying a wake-up (8% of one
-  // client's reads on a 2-vCPU VM: docs/performance.md, "A crowded
-  // moment is not contention").
+  // client's reads on a 2-vCPU VM: docs/performance.md, "Runs of
+  // 2026-12-07, 06:53-07:55 UTC").
   bool probed(bool crowded) {
     if (!crowded) {
       crowded_streak_ = 0;

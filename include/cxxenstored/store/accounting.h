@@ -6,8 +6,8 @@
 // keeps only a delta, so starting a transaction copies nothing.
 #pragma once
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <span>
 #include <unordered_map>
 #include <vector>

@@ -52,7 +52,8 @@ class CanonicalPath {
     return p;
   }
 
-  // Found afresh each time: a moved short string moves its bytes.
+  // Found afresh each time, so that a copy or a move never views the
+  // bytes of the object it came from.
   std::string_view view() const { return owned_ ? std::string_view(built_) : given_; }
   operator std::string_view() const { return view(); }
 

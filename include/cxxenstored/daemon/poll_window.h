@@ -40,7 +40,7 @@ class PollWindow {
   // on a busy machine, and each time the daemon slept through 256 requests
   // that polling would have caught, each paying a wake-up (8% of one
   // client's reads on a 2-vCPU VM: docs/performance.md, "Runs of
-  // 2026-12-07, 06:53-08:42 UTC").
+  // 2026-12-07, 06:53-08:54 UTC").
   bool probed(bool crowded) {
     if (!crowded) {
       crowded_streak_ = 0;

@@ -235,6 +235,8 @@ function field(line, key,   re, m) {
 # Which figure counts, and whether higher is better.
 function metric(w) { return w == "idle-conns" ? "p50_ratio" : (w == "memory" ? "bytes_per_node" : "ops_per_s") }
 function higher(w) { return !(w == "idle-conns" || w == "memory") }
+# The better of the two existing daemons'"'"' rates ("" or 0 when neither ran).
+function better_rate(c, o) { return (c + 0 > o + 0) ? c : o }
 function fmt(v) {
 	if (v == "") return "-"
 	if (v + 0 >= 100) return sprintf("%.0f", v)
@@ -284,7 +286,7 @@ END {
 			printf " %s |", cell
 		}
 		c = best[w SUBSEP "cxenstored"]; o = best[w SUBSEP "oxenstored"]
-		if (higher(w)) better = (c + 0 > o + 0) ? c : o
+		if (higher(w)) better = better_rate(c, o)
 		else better = (c != "" && (o == "" || c + 0 < o + 0)) ? c : o
 		k = w SUBSEP "cxxenstored"
 		ratio = "-"; met = "-"
@@ -335,9 +337,7 @@ END {
 		for (r in reps_seen) {
 			ko = (w SUBSEP "cxxenstored") SUBSEP r
 			if (!(ko in at)) continue
-			c = ((w SUBSEP "cxenstored") SUBSEP r) in at ? at[w SUBSEP "cxenstored", r] : 0
-			o = ((w SUBSEP "oxenstored") SUBSEP r) in at ? at[w SUBSEP "oxenstored", r] : 0
-			b = (c + 0 > o + 0) ? c : o
+			b = better_rate(at[w SUBSEP "cxenstored", r], at[w SUBSEP "oxenstored", r])
 			if (b + 0 <= 0) continue
 			v = at[ko] / b
 			for (i = n; i > 0 && per[i] > v; i--) per[i + 1] = per[i]  # insertion sort
@@ -362,8 +362,7 @@ END {
 		for (j = 1; j <= nw; j++) {
 			w = ws[j]
 			if (w != "seq-read" && w != "seq-write-new" && w != "large-directory") continue
-			c = best[w SUBSEP "cxenstored"]; o = best[w SUBSEP "oxenstored"]
-			b = (c + 0 > o + 0) ? c : o
+			b = better_rate(best[w SUBSEP "cxenstored"], best[w SUBSEP "oxenstored"])
 			if (b + 0 > 0) { printf "%s %.2fx the better existing daemon in %s", sep, poll_seq / b, w; sep = "," }
 		}
 		printf "\n"

@@ -53,24 +53,25 @@ int epoll_set_of(int fd) {
   return epoll_fd;
 }
 
+// Sends all n bytes; false once the peer is gone.
+bool send_all(int fd, const char* data, ssize_t n) {
+  ssize_t done = 0;
+  while (done < n) {
+    ssize_t w = ::send(fd, data + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    done += w;
+  }
+  return true;
+}
+
 void echo_client(int fd, bool poll) {
   std::vector<char> buf(256 * 1024);
   const int epoll_fd = poll ? epoll_set_of(fd) : -1;
   for (;;) {
     ssize_t n = receive(fd, epoll_fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    ssize_t done = 0;
-    while (done < n) {
-      ssize_t w = ::send(fd, buf.data() + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        if (epoll_fd >= 0) ::close(epoll_fd);
-        ::close(fd);
-        return;
-      }
-      done += w;
-    }
+    if (n <= 0 || !send_all(fd, buf.data(), n)) break;
   }
   if (epoll_fd >= 0) ::close(epoll_fd);
   ::close(fd);

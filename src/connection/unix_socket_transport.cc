@@ -120,10 +120,10 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
     if (write_now()) return;
     writing_ = true;
     std::array<iovec, 2 * kMaxGather> iov;
-    const std::size_t count = gather(iov);
+    const Gathered gathered = gather(iov);
     std::vector<asio::const_buffer> buffers;
-    buffers.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) buffers.emplace_back(iov[i].iov_base, iov[i].iov_len);
+    buffers.reserve(gathered.count);
+    for (std::size_t i = 0; i < gathered.count; ++i) buffers.emplace_back(iov[i].iov_base, iov[i].iov_len);
     asio::async_write(socket_, buffers,
                       [self = shared_from_this()](error_code ec, std::size_t n) { self->on_written(ec, n); });
   }
@@ -134,11 +134,10 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   bool write_now() {
     while (!queue_.empty()) {
       std::array<iovec, 2 * kMaxGather> iov;
+      const Gathered gathered = gather(iov);
       msghdr msg{};
       msg.msg_iov = iov.data();
-      msg.msg_iovlen = gather(iov);
-      std::size_t offered = 0;
-      for (std::size_t i = 0; i < msg.msg_iovlen; ++i) offered += iov[i].iov_len;
+      msg.msg_iovlen = gathered.count;
       const ssize_t sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
@@ -146,32 +145,38 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
         return true;
       }
       drop_sent(static_cast<std::size_t>(sent));
-      if (static_cast<std::size_t>(sent) < offered) return false;  // the socket is full
+      if (static_cast<std::size_t>(sent) < gathered.bytes) return false;  // the socket is full
     }
     return true;
   }
 
+  struct Gathered {
+    std::size_t count = 0;  // iovecs filled
+    std::size_t bytes = 0;  // what they hold
+  };
+
   // The unsent bytes of the first kMaxGather queued messages, in order, as
   // iovecs (a head and a body each, the parts already sent left out).
-  std::size_t gather(std::array<iovec, 2 * kMaxGather>& iov) {
-    std::size_t count = 0;
+  Gathered gather(std::array<iovec, 2 * kMaxGather>& iov) {
+    Gathered gathered;
     std::size_t skip = front_sent_;
     const auto add = [&](char* data, std::size_t size) {
       if (skip >= size) {
         skip -= size;
         return;
       }
-      iov[count].iov_base = data + skip;
-      iov[count].iov_len = size - skip;
-      ++count;
+      iov[gathered.count].iov_base = data + skip;
+      iov[gathered.count].iov_len = size - skip;
+      ++gathered.count;
+      gathered.bytes += size - skip;
       skip = 0;
     };
-    const std::size_t messages = std::min(queue_.size(), kMaxGather);
-    for (std::size_t i = 0; i < messages; ++i) {
-      add(queue_[i].head.data(), queue_[i].head_size);
-      add(queue_[i].body.data(), queue_[i].body.size());
+    std::size_t messages = 0;
+    for (auto it = queue_.begin(); it != queue_.end() && messages < kMaxGather; ++it, ++messages) {
+      add(it->head.data(), it->head_size);
+      add(it->body.data(), it->body.size());
     }
-    return count;
+    return gathered;
   }
 
   // Removes n sent bytes from the front of the queue.

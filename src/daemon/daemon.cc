@@ -228,7 +228,7 @@ Result<void> Daemon::restore(const liveupdate::MigrationState& state) {
       continue;
     }
     protocol::SessionId id = add_connection(
-        std::make_unique<connection::UnixSocketTransport>(std::move(socket)), store::Caller::dom0());
+        std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_), store::Caller::dom0());
     restore_watches(id, 0, std::move(c.watches));  // socket clients are dom0
     if (auto conn = connections_.find(id))
       conn->restore_io(std::move(c.pending_input), std::move(c.pending_output));
@@ -308,7 +308,7 @@ void Daemon::accept_next(Acceptor& acceptor) {
     if (!ec) {
       // Unix socket clients are dom0: without a hypervisor there is nobody
       // else, and with one only dom0 can reach the socket (mode 0600).
-      add_connection(std::make_unique<connection::UnixSocketTransport>(std::move(socket)),
+      add_connection(std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_),
                      store::Caller::dom0());
     } else {
       spdlog::warn("accept failed: {}", ec.message());

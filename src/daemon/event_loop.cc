@@ -8,7 +8,7 @@ namespace cxxenstored::daemon {
 bool polling_can_help() { return usable_cpus() >= 2; }
 
 void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
-                    observability::Metrics* metrics) {
+                    observability::Metrics* metrics, connection::LoopIdleness* idleness) {
   if (poll_limit <= std::chrono::nanoseconds::zero()) {
     io.run();
     return;
@@ -18,6 +18,9 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
   const auto count = [metrics](PollOutcome outcome) {
     if (metrics) metrics->count_poll(outcome);
   };
+  const auto note_idle = [idleness](bool idle) {
+    if (idleness) idleness->set_was_idle(idle);
+  };
   PollWindow window(poll_limit);
   const RunQueueProbe run_queue;
   for (;;) {
@@ -25,13 +28,17 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
     // poll, when the client is still busy with our last reply.
     if (window.current() > std::chrono::nanoseconds::zero() && window.probed(run_queue.crowded()))
       count(PollOutcome::kWithheld);
-    // One idle period: poll (each poll() is one non-blocking epoll_wait and
-    // runs whatever it finds), then sleep until something arrives. With a
-    // zero window this is run_one(), which sleeps only if nothing is queued.
+    // One idle period: what is ready at once is a backlog; then poll (each
+    // poll() is one non-blocking epoll_wait and runs whatever it finds),
+    // then sleep until something arrives. With a zero window this is
+    // run_one(), which sleeps only if nothing is queued.
     const bool polling = window.current() > std::chrono::nanoseconds::zero();
     const auto idle_start = Clock::now();
     const auto poll_until = idle_start + window.current();
-    std::size_t ran = 0;
+    note_idle(false);
+    std::size_t ran = io.poll();
+    if (io.stopped()) return;
+    note_idle(true);
     while (ran == 0 && Clock::now() < poll_until) {
       ran = io.poll();
       if (io.stopped()) return;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -110,6 +111,24 @@ TEST(EventLoopPolling, CountsEveryPolledIdlePeriod) {
   const auto polled = polled_idle_periods(microseconds(1000), 40);
   EXPECT_GT(polled, 0u);
   EXPECT_LE(polled, 2u * 41);
+}
+
+TEST(EventLoopPolling, MarksWhatComesAfterAnIdleMoment) {
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  connection::LoopIdleness idleness;
+  std::vector<bool> claims;
+  // Ready before the loop starts: found at once, a backlog.
+  asio::post(io, [&] { claims.push_back(idleness.claim()); });
+  // Comes after the loop has polled, or slept, with nothing to do.
+  asio::steady_timer timer(io, milliseconds(5));
+  timer.async_wait([&](boost::system::error_code) {
+    claims.push_back(idleness.claim());
+    claims.push_back(idleness.claim());  // one idle moment, claimed once
+    io.stop();
+  });
+  run_event_loop(io, microseconds(1000), nullptr, &idleness);
+  EXPECT_EQ(claims, (std::vector<bool>{false, true, false}));
 }
 
 TEST(EventLoopPolling, NeverOnASingleCpu) {

@@ -7,13 +7,18 @@
 
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include "cxxenstored/connection/loop_idleness.h"
 #include "cxxenstored/connection/transport.h"
 
 namespace cxxenstored::connection {
 
 class UnixSocketTransport final : public Transport {
  public:
-  explicit UnixSocketTransport(boost::asio::local::stream_protocol::socket socket);
+  // With `idleness` (which must outlive the transport), the requests of a
+  // lone client, each of which finds the event loop idle, leave the socket
+  // only after their replies have been sent.
+  explicit UnixSocketTransport(boost::asio::local::stream_protocol::socket socket,
+                               LoopIdleness* idleness = nullptr);
   ~UnixSocketTransport() override;
 
   void start(Handlers handlers) override;

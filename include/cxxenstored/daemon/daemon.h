@@ -11,6 +11,7 @@
 
 #include "cxxenstored/connection/clock.h"
 #include "cxxenstored/connection/connection_set.h"
+#include "cxxenstored/connection/loop_idleness.h"
 #include "cxxenstored/daemon/options.h"
 #include "cxxenstored/daemon/trace_file.h"
 #include "cxxenstored/liveupdate/daemon_bridge.h"
@@ -82,6 +83,8 @@ class Daemon {
   // The counters the metrics control command shows (the event loop adds
   // its busy-polling outcomes).
   observability::Metrics& metrics() { return metrics_; }
+  // What the event loop tells socket transports about its idle periods.
+  connection::LoopIdleness& loop_idleness() { return loop_idleness_; }
 
  private:
   void run_live_update(liveupdate::ExecPlan plan, int attempts_left);
@@ -98,6 +101,7 @@ class Daemon {
   void accept_next(Acceptor& acceptor);
 
   boost::asio::io_context& io_;
+  connection::LoopIdleness loop_idleness_;  // before connections_: its transports read it
   // Time for connections (request latency, the watch-event timeout).
   connection::SteadyClock clock_;
   // Socket connections' watch events leave in its turns (gathered writes).

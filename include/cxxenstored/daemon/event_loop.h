@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "cxxenstored/connection/loop_idleness.h"
 #include "cxxenstored/observability/metrics.h"
 
 namespace cxxenstored::daemon {
@@ -17,8 +18,9 @@ bool polling_can_help();
 // Runs `io` until it is stopped or out of work, like io_context::run(); with
 // a non-zero `poll_limit` it polls for new work for up to that long (as
 // PollWindow adapts it) before each sleep, and counts how each polled idle
-// period ended in `metrics` (if given).
+// period ended in `metrics` (if given), and marks in `idleness` (if given)
+// each moment it found nothing to do.
 void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
-                    observability::Metrics* metrics = nullptr);
+                    observability::Metrics* metrics = nullptr, connection::LoopIdleness* idleness = nullptr);
 
 }  // namespace cxxenstored::daemon

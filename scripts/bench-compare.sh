@@ -379,8 +379,9 @@ if [ "$ours" != none ] && [ -x "$idle_rings" ]; then
 	echo
 	echo "$ring_line" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
 		END { if (f["ratio"] == "") { print "idle-rings: no result"; exit }
-		      printf "idle-rings (cxxenstored only): read p50 %s us alone, %s us with %s idle guest rings: %sx (target <= 1.1x: %s)\n",
-		             f["p50_alone_us"], f["p50_idle_us"], f["idle"], f["ratio"], (f["ratio"] + 0 <= 1.1) ? "met" : "not met" }'
+		      printf "idle-rings (cxxenstored only): read p50 %s us alone, %s us with %s idle guest rings: %sx, the median of %s rounds (%s) (target <= 1.1x: %s)\n",
+		             f["p50_alone_us"], f["p50_idle_us"], f["idle"], f["ratio"], f["rounds"], f["round_ratios"],
+		             (f["ratio"] + 0 <= 1.1) ? "met" : "not met" }'
 fi
 echo
 echo "raw results: $results"

@@ -1,9 +1,12 @@
 // Read latency over a guest ring alone, then with N idle guest rings, then
-// alone again once they are released.
-//   idle_rings [--idle N] [--ops N]
+// alone again once they are released; that R times over (alone, idle,
+// alone, idle, ..., alone).
+//   idle_rings [--idle N] [--ops N] [--rounds R]
 // Prints one XSPERF line (the format xsperf and scripts/bench-compare.sh
-// use) with p50/p99 alone (both lone phases together), p50/p99 with the
-// idle guests, their ratio, and each lone phase's p50.
+// use) with p50/p99 alone (every lone phase together), p50/p99 with the
+// idle guests (every such phase together), the ratio (the median over the
+// rounds of each round's idle p50 against the lone phases on both sides of
+// it), and each round's ratio.
 //
 // Every idle guest is introduced by dom0 and has made one request, so the
 // daemon holds a mapped ring, a bound event channel and a connection for
@@ -65,11 +68,13 @@ double percentile(const std::vector<double>& sorted, double p) {
 int main(int argc, char** argv) {
   int idle = 1000;
   int ops = 20000;
+  int rounds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--idle")) idle = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--ops")) ops = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--rounds")) rounds = std::max(1, std::atoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: idle_rings [--idle N] [--ops N]\n");
+      std::fprintf(stderr, "usage: idle_rings [--idle N] [--ops N] [--rounds R]\n");
       return 2;
     }
   }
@@ -80,43 +85,69 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "idle_rings: could not set up the measured guest\n");
     return 1;
   }
-  measure(active, ops / 10);  // warm-up
-  const std::vector<double> alone = measure(active, ops);
+  // Each phase after a warm-up of a tenth of its reads.
+  auto phase = [&] {
+    measure(active, ops / 10);
+    return measure(active, ops);
+  };
 
-  std::vector<SimulatedGuest> idlers;
-  idlers.reserve(static_cast<std::size_t>(idle));
-  for (int i = 0; i < idle; ++i) {
-    idlers.push_back(daemon.create(static_cast<DomId>(2 + i)));
-    if (!introduce(dom0, idlers.back()) || !ok_reply(idlers.back(), XS_GET_DOMAIN_PATH, std::to_string(2 + i) + '\0')) {
-      std::fprintf(stderr, "idle_rings: could not introduce idle guest %d\n", 2 + i);
-      return 1;
+  // The machine drifts between phases by more than the idle rings cost, so
+  // each phase with them is compared with the lone phases on both sides of
+  // it, and the rounds' median ratio is reported.
+  std::vector<std::vector<double>> lone_phases{phase()};
+  std::vector<std::vector<double>> idle_phases;
+  DomId next_domid = 2;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<SimulatedGuest> idlers;
+    idlers.reserve(static_cast<std::size_t>(idle));
+    for (int i = 0; i < idle; ++i) {
+      idlers.push_back(daemon.create(next_domid));
+      const std::string id = std::to_string(next_domid++);
+      if (!introduce(dom0, idlers.back()) || !ok_reply(idlers.back(), XS_GET_DOMAIN_PATH, id + '\0')) {
+        std::fprintf(stderr, "idle_rings: could not introduce idle guest %s\n", id.c_str());
+        return 1;
+      }
     }
-  }
-  measure(active, ops / 10);
-  const std::vector<double> crowded = measure(active, ops);
-
-  // Alone again once the idle guests are released: the machine drifts
-  // between phases by more than the idle rings cost, so the crowded phase
-  // is compared with the lone phases on both sides of it.
-  for (SimulatedGuest& g : idlers) {
-    if (!ok_reply(dom0, XS_RELEASE, std::to_string(g.domid()) + '\0')) {
-      std::fprintf(stderr, "idle_rings: could not release idle guest %u\n", static_cast<unsigned>(g.domid()));
-      return 1;
+    idle_phases.push_back(phase());
+    for (SimulatedGuest& g : idlers) {
+      if (!ok_reply(dom0, XS_RELEASE, std::to_string(g.domid()) + '\0')) {
+        std::fprintf(stderr, "idle_rings: could not release idle guest %u\n", static_cast<unsigned>(g.domid()));
+        return 1;
+      }
     }
+    idlers.clear();
+    lone_phases.push_back(phase());
   }
-  idlers.clear();
-  measure(active, ops / 10);
-  const std::vector<double> alone_after = measure(active, ops);
-  std::vector<double> lone = alone;
-  lone.insert(lone.end(), alone_after.begin(), alone_after.end());
-  std::sort(lone.begin(), lone.end());
 
-  const double ratio = percentile(crowded, 0.5) / percentile(lone, 0.5);
+  std::vector<double> round_ratios;
+  for (std::size_t r = 0; r < idle_phases.size(); ++r) {
+    std::vector<double> around = lone_phases[r];
+    around.insert(around.end(), lone_phases[r + 1].begin(), lone_phases[r + 1].end());
+    std::sort(around.begin(), around.end());
+    round_ratios.push_back(percentile(idle_phases[r], 0.5) / percentile(around, 0.5));
+  }
+  std::vector<double> sorted_ratios = round_ratios;
+  std::sort(sorted_ratios.begin(), sorted_ratios.end());
+  const double ratio = sorted_ratios[sorted_ratios.size() / 2];
+
+  auto pooled = [](const std::vector<std::vector<double>>& phases) {
+    std::vector<double> all;
+    for (const auto& p : phases) all.insert(all.end(), p.begin(), p.end());
+    std::sort(all.begin(), all.end());
+    return all;
+  };
+  const std::vector<double> lone = pooled(lone_phases);
+  const std::vector<double> crowded = pooled(idle_phases);
+  std::string per_round;
+  for (double r : round_ratios) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%s%.3f", per_round.empty() ? "" : ",", r);
+    per_round += text;
+  }
   std::printf(
-      "XSPERF workload=idle-rings daemon=cxxenstored-simulated ok=1 unit=reads ops=%d idle=%d "
-      "p50_alone_us=%.2f p99_alone_us=%.2f p50_idle_us=%.2f p99_idle_us=%.2f ratio=%.3f "
-      "p50_alone_before_us=%.2f p50_alone_after_us=%.2f\n",
-      ops, idle, percentile(lone, 0.5), percentile(lone, 0.99), percentile(crowded, 0.5),
-      percentile(crowded, 0.99), ratio, percentile(alone, 0.5), percentile(alone_after, 0.5));
+      "XSPERF workload=idle-rings daemon=cxxenstored-simulated ok=1 unit=reads ops=%d idle=%d rounds=%d "
+      "p50_alone_us=%.2f p99_alone_us=%.2f p50_idle_us=%.2f p99_idle_us=%.2f ratio=%.3f round_ratios=%s\n",
+      ops, idle, rounds, percentile(lone, 0.5), percentile(lone, 0.99), percentile(crowded, 0.5),
+      percentile(crowded, 0.99), ratio, per_round.c_str());
   return 0;
 }

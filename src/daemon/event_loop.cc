@@ -28,17 +28,18 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
     // poll, when the client is still busy with our last reply.
     if (window.current() > std::chrono::nanoseconds::zero() && window.probed(run_queue.crowded()))
       count(PollOutcome::kWithheld);
-    // One idle period: what is ready at once is a backlog; then poll (each
-    // poll() is one non-blocking epoll_wait and runs whatever it finds),
-    // then sleep until something arrives. With a zero window this is
-    // run_one(), which sleeps only if nothing is queued.
+    // One idle period: first what is ready at once (a backlog: not an idle
+    // moment); then poll (each poll() is one non-blocking epoll_wait and
+    // runs whatever it finds), then sleep until something arrives. With a
+    // zero window it goes from the backlog to run_one(), which sleeps only
+    // if nothing is queued.
     const bool polling = window.current() > std::chrono::nanoseconds::zero();
     const auto idle_start = Clock::now();
     const auto poll_until = idle_start + window.current();
     note_idle(false);
     std::size_t ran = io.poll();
     if (io.stopped()) return;
-    note_idle(true);
+    if (ran == 0) note_idle(true);
     while (ran == 0 && Clock::now() < poll_until) {
       ran = io.poll();
       if (io.stopped()) return;

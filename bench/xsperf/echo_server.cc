@@ -1,13 +1,17 @@
-// xsperf-echo: the bound for the read workloads. A unix-socket server that
-// sends every byte back unchanged, one thread per client: the least work any
-// server can do per round trip on this machine.
-//   xsperf-echo [--poll] SOCKET_PATH     (runs until killed)
-// Blocking I/O by default. With --poll each client's thread first polls for
-// input for up to 200 us after each reply, as cxxenstored does before it
-// sleeps: the bound for a server that never sleeps between a client's
-// requests, so that only the client's own wake-up is left. Like the daemon,
-// it does not poll when it may run on one CPU only (polling there would only
-// keep the client off the CPU).
+// xsperf-echo: the bound for the read and transaction workloads. A
+// unix-socket server that sends every byte back unchanged: the least work
+// any server can do per round trip on this machine.
+//   xsperf-echo [--poll | --epoll] SOCKET_PATH     (runs until killed)
+// By default one thread per client, blocking I/O. With --poll each client's
+// thread first polls for input for up to 200 us after each reply, as
+// cxxenstored does before it sleeps: the bound for a server that never
+// sleeps between a client's requests, so that only the client's own wake-up
+// is left. With --epoll one thread serves every client from one epoll set
+// and polls it the same way before it sleeps: the shape of any
+// single-threaded daemon (the C one, cxxenstored), so with many clients at
+// once (echo-tx) the bound of such a daemon. Like the daemon, neither polls
+// when it may run on one CPU only (polling there would only keep the client
+// off the CPU).
 #include <sched.h>
 #include <sys/epoll.h>
 
@@ -65,6 +69,57 @@ bool send_all(int fd, const char* data, ssize_t n) {
   return true;
 }
 
+// Waits for ready descriptors in `epoll_fd`: polls without blocking for up to
+// kPollWindow first when `poll`.
+int wait_ready(int epoll_fd, bool poll, epoll_event* ready, int capacity) {
+  if (poll) {
+    const auto until = std::chrono::steady_clock::now() + kPollWindow;
+    do {
+      const int n = ::epoll_wait(epoll_fd, ready, capacity, 0);
+      if (n != 0) return n;
+    } while (std::chrono::steady_clock::now() < until);
+  }
+  return ::epoll_wait(epoll_fd, ready, capacity, -1);
+}
+
+// --epoll: every client on this one thread. Client sockets stay blocking: a
+// reply is as small as its request, so send() does not wait.
+int serve_all(int listen_fd, bool poll) {
+  const int epoll_fd = epoll_set_of(listen_fd);
+  if (epoll_fd < 0) {
+    std::perror("xsperf-echo: epoll");
+    return 1;
+  }
+  std::vector<char> buf(256 * 1024);
+  epoll_event ready[64];
+  for (;;) {
+    const int n = wait_ready(epoll_fd, poll, ready, 64);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::perror("xsperf-echo: epoll_wait");
+      return 1;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = ready[i].data.fd;
+      if (fd == listen_fd) {
+        const int client = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) continue;
+        epoll_event interest{};
+        interest.events = EPOLLIN;
+        interest.data.fd = client;
+        if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, client, &interest) != 0) ::close(client);
+        continue;
+      }
+      const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0 || !send_all(fd, buf.data(), got)) {
+        ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+        ::close(fd);
+      }
+    }
+  }
+}
+
 void echo_client(int fd, bool poll) {
   std::vector<char> buf(256 * 1024);
   const int epoll_fd = poll ? epoll_set_of(fd) : -1;
@@ -81,8 +136,9 @@ void echo_client(int fd, bool poll) {
 
 int main(int argc, char** argv) {
   const bool poll = argc == 3 && std::strcmp(argv[1], "--poll") == 0;
-  if (argc != 2 + (poll ? 1 : 0) || argv[argc - 1][0] == '-') {
-    std::fprintf(stderr, "usage: xsperf-echo [--poll] SOCKET_PATH\n");
+  const bool one_thread = argc == 3 && std::strcmp(argv[1], "--epoll") == 0;
+  if (argc != 2 + (poll || one_thread ? 1 : 0) || argv[argc - 1][0] == '-') {
+    std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll] SOCKET_PATH\n");
     return 2;
   }
   const char* path = argv[argc - 1];
@@ -101,6 +157,7 @@ int main(int argc, char** argv) {
     std::perror("xsperf-echo");
     return 1;
   }
+  if (one_thread) return serve_all(lfd, several_cpus);
   for (;;) {
     int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {

@@ -21,6 +21,8 @@ constexpr Workload kWorkloads[] = {
     {"memory", "fill to --nodes nodes; daemon RSS per node (needs --pid)", run_memory, false},
     {"echo-seq", "raw bound: sequential round trips to xsperf-echo", run_echo_seq, false},
     {"echo-pipelined", "raw bound: --depth round trips in flight to xsperf-echo", run_echo_pipelined, false},
+    {"echo-tx", "raw bound: tx-disjoint's messages to xsperf-echo --epoll, 7 round trips per commit", run_echo_tx,
+     false},
 };
 }  // namespace
 

@@ -35,6 +35,7 @@ Result<Report> run_idle_conns(const Options& o);
 Result<Report> run_memory(const Options& o);
 Result<Report> run_echo_seq(const Options& o);
 Result<Report> run_echo_pipelined(const Options& o);
+Result<Report> run_echo_tx(const Options& o);
 
 // A subtree no other run uses, so runs against one daemon do not collide:
 // /bench/<workload>-<pid>-<counter>.

@@ -58,7 +58,7 @@ Result<Report> run_tx_disjoint(const Options& o) {
 }
 
 Result<Report> run_echo_tx(const Options& o) {
-  return disjoint_transactions(o, "echo-tx", unique_prefix("tx-disjoint"));
+  return disjoint_transactions(o, "echo-tx", unique_prefix("echo-tx"));
 }
 
 Result<Report> run_tx_conflict(const Options& o) {

@@ -4,10 +4,9 @@
 # Starts DAEMON -N (foreground) serving a private $XENSTORED_RUNDIR/socket,
 # runs every xsperf workload once with tiny counts plus the memory workload
 # and the echo bounds (blocking, polling, and one thread for every client),
-# and fails if any run fails its
-# checks (lost update, missing watch event, wrong reply, EAGAIN where none can
-# happen is only counted, not failed: that is a performance target, not
-# correctness).
+# and fails if any run fails its checks (lost update, missing watch event,
+# wrong reply; EAGAIN where none can happen is only counted, not failed:
+# that is a performance target, not correctness).
 set -eu
 [ $# -ge 3 ] || { echo "usage: $0 XSPERF XSPERF_ECHO DAEMON [ARGS...]" >&2; exit 2; }
 xsperf=$1 echo_server=$2 daemon=$3

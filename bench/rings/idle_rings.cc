@@ -63,6 +63,14 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1))];
 }
 
+// The samples of several phases together, sorted.
+std::vector<double> pooled(const std::vector<std::vector<double>>& phases) {
+  std::vector<double> all;
+  for (const auto& p : phases) all.insert(all.end(), p.begin(), p.end());
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,21 +129,13 @@ int main(int argc, char** argv) {
 
   std::vector<double> round_ratios;
   for (std::size_t r = 0; r < idle_phases.size(); ++r) {
-    std::vector<double> around = lone_phases[r];
-    around.insert(around.end(), lone_phases[r + 1].begin(), lone_phases[r + 1].end());
-    std::sort(around.begin(), around.end());
+    const std::vector<double> around = pooled({lone_phases[r], lone_phases[r + 1]});
     round_ratios.push_back(percentile(idle_phases[r], 0.5) / percentile(around, 0.5));
   }
   std::vector<double> sorted_ratios = round_ratios;
   std::sort(sorted_ratios.begin(), sorted_ratios.end());
   const double ratio = sorted_ratios[sorted_ratios.size() / 2];
 
-  auto pooled = [](const std::vector<std::vector<double>>& phases) {
-    std::vector<double> all;
-    for (const auto& p : phases) all.insert(all.end(), p.begin(), p.end());
-    std::sort(all.begin(), all.end());
-    return all;
-  };
   const std::vector<double> lone = pooled(lone_phases);
   const std::vector<double> crowded = pooled(idle_phases);
   std::string per_round;

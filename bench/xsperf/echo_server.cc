@@ -29,16 +29,24 @@ namespace {
 
 constexpr auto kPollWindow = std::chrono::microseconds(200);
 
-// Waits for the next bytes. With an epoll set (of this socket alone), first
-// asks it without blocking for up to kPollWindow, as the daemon's event loop
-// does (non-blocking recv() calls on the socket itself were slower here),
-// and blocks in recv() only if nothing came meanwhile.
+// Asks `epoll_fd` without blocking, for up to kPollWindow, as the daemon's
+// event loop does before it sleeps; what it found (0: nothing came).
+int poll_ready(int epoll_fd, epoll_event* ready, int capacity) {
+  const auto until = std::chrono::steady_clock::now() + kPollWindow;
+  int n = 0;
+  do {
+    n = ::epoll_wait(epoll_fd, ready, capacity, 0);
+  } while (n == 0 && std::chrono::steady_clock::now() < until);
+  return n;
+}
+
+// Waits for the next bytes. With an epoll set (of this socket alone), polls
+// it first (non-blocking recv() calls on the socket itself were slower
+// here), and blocks in recv() only if nothing came meanwhile.
 ssize_t receive(int fd, int epoll_fd, char* buf, size_t size) {
   if (epoll_fd >= 0) {
-    const auto until = std::chrono::steady_clock::now() + kPollWindow;
     epoll_event ready{};
-    while (::epoll_wait(epoll_fd, &ready, 1, 0) == 0 && std::chrono::steady_clock::now() < until) {
-    }
+    poll_ready(epoll_fd, &ready, 1);
   }
   return ::recv(fd, buf, size, 0);
 }
@@ -69,15 +77,11 @@ bool send_all(int fd, const char* data, ssize_t n) {
   return true;
 }
 
-// Waits for ready descriptors in `epoll_fd`: polls without blocking for up to
-// kPollWindow first when `poll`.
+// Waits for ready descriptors in `epoll_fd`, polling first when `poll`.
 int wait_ready(int epoll_fd, bool poll, epoll_event* ready, int capacity) {
   if (poll) {
-    const auto until = std::chrono::steady_clock::now() + kPollWindow;
-    do {
-      const int n = ::epoll_wait(epoll_fd, ready, capacity, 0);
-      if (n != 0) return n;
-    } while (std::chrono::steady_clock::now() < until);
+    const int n = poll_ready(epoll_fd, ready, capacity);
+    if (n != 0) return n;
   }
   return ::epoll_wait(epoll_fd, ready, capacity, -1);
 }

@@ -227,8 +227,7 @@ Result<void> Daemon::restore(const liveupdate::MigrationState& state) {
       spdlog::warn("live-update: socket fd {} unusable: {}", c.socket_fd, ec.message());
       continue;
     }
-    protocol::SessionId id = add_connection(
-        std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_), store::Caller::dom0());
+    protocol::SessionId id = add_socket_client(std::move(socket));
     restore_watches(id, 0, std::move(c.watches));  // socket clients are dom0
     if (auto conn = connections_.find(id))
       conn->restore_io(std::move(c.pending_input), std::move(c.pending_output));
@@ -302,14 +301,18 @@ Result<void> Daemon::listen(const std::string& socket_path, const std::vector<in
   return {};
 }
 
+protocol::SessionId Daemon::add_socket_client(stream::socket socket) {
+  // Unix socket clients are dom0: without a hypervisor there is nobody
+  // else, and with one only dom0 can reach the socket (mode 0600).
+  return add_connection(std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_),
+                        store::Caller::dom0());
+}
+
 void Daemon::accept_next(Acceptor& acceptor) {
   acceptor.async_accept([this, &acceptor](boost::system::error_code ec, stream::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
-      // Unix socket clients are dom0: without a hypervisor there is nobody
-      // else, and with one only dom0 can reach the socket (mode 0600).
-      add_connection(std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_),
-                     store::Caller::dom0());
+      add_socket_client(std::move(socket));
     } else {
       spdlog::warn("accept failed: {}", ec.message());
     }

@@ -99,6 +99,8 @@ class Daemon {
   void restore_ring(liveupdate::ConnectionSnapshot& c);
   using Acceptor = boost::asio::local::stream_protocol::acceptor;
   void accept_next(Acceptor& acceptor);
+  // A unix-socket client, accepted or handed over by live update.
+  protocol::SessionId add_socket_client(boost::asio::local::stream_protocol::socket socket);
 
   boost::asio::io_context& io_;
   connection::LoopIdleness loop_idleness_;  // before connections_: its transports read it

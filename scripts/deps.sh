@@ -13,7 +13,7 @@ set -eu
 # Build: compilers, CMake/Ninja, the libraries the code links against.
 build_pkgs="build-essential cmake ninja-build pkg-config
 libboost-dev libspdlog-dev libfmt-dev
-libgtest-dev libgmock-dev libbenchmark-dev
+libgtest-dev libgmock-dev libbenchmark-dev liburing-dev
 libxen-dev
 clang-14 libfuzzer-14-dev libclang-rt-14-dev"
 

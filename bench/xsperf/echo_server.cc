@@ -1,7 +1,7 @@
 // xsperf-echo: the bound for the read and transaction workloads. A
 // unix-socket server that sends every byte back unchanged: the least work
 // any server can do per round trip on this machine.
-//   xsperf-echo [--poll | --epoll] SOCKET_PATH     (runs until killed)
+//   xsperf-echo [--poll | --epoll | --uring] SOCKET_PATH     (runs until killed)
 // By default one thread per client, blocking I/O. With --poll each client's
 // thread first polls for input for up to 200 us after each reply, as
 // cxxenstored does before it sleeps: the bound for a server that never
@@ -9,9 +9,12 @@
 // is left. With --epoll one thread serves every client from one epoll set
 // and polls it the same way before it sleeps: the shape of any
 // single-threaded daemon (the C one, cxxenstored), so with many clients at
-// once (echo-tx) the bound of such a daemon. Like the daemon, neither polls
+// once (echo-tx) the bound of such a daemon. --uring is --epoll's shape on
+// io_uring (echo_uring.cc). Like the daemon, none of them polls
 // when it may run on one CPU only (polling there would only keep the client
 // off the CPU).
+#include "echo_uring.h"
+
 #include <sched.h>
 #include <sys/epoll.h>
 
@@ -141,8 +144,9 @@ void echo_client(int fd, bool poll) {
 int main(int argc, char** argv) {
   const bool poll = argc == 3 && std::strcmp(argv[1], "--poll") == 0;
   const bool one_thread = argc == 3 && std::strcmp(argv[1], "--epoll") == 0;
-  if (argc != 2 + (poll || one_thread ? 1 : 0) || argv[argc - 1][0] == '-') {
-    std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll] SOCKET_PATH\n");
+  const bool uring = argc == 3 && std::strcmp(argv[1], "--uring") == 0;
+  if (argc != 2 + (poll || one_thread || uring ? 1 : 0) || argv[argc - 1][0] == '-') {
+    std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll | --uring] SOCKET_PATH\n");
     return 2;
   }
   const char* path = argv[argc - 1];
@@ -162,6 +166,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (one_thread) return serve_all(lfd, several_cpus);
+  if (uring) return serve_all_uring(lfd, several_cpus);
   for (;;) {
     int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {

@@ -3,7 +3,8 @@
 #
 # Starts DAEMON -N (foreground) serving a private $XENSTORED_RUNDIR/socket,
 # runs every xsperf workload once with tiny counts plus the memory workload
-# and the echo bounds (blocking, polling, and one thread for every client),
+# and the echo bounds (blocking, polling, and one thread for every client
+# on epoll and on io_uring),
 # and fails if any run fails its checks (lost update, missing watch event,
 # wrong reply; EAGAIN where none can happen is only counted, not failed:
 # that is a performance target, not correctness).
@@ -13,13 +14,14 @@ xsperf=$1 echo_server=$2 daemon=$3
 shift 3
 
 dir=$(mktemp -d /tmp/xsperf-smoke.XXXXXX)
-daemon_pid="" echo_pid="" poll_echo_pid="" epoll_echo_pid=""
+daemon_pid="" echo_pid="" poll_echo_pid="" epoll_echo_pid="" uring_echo_pid=""
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
 	[ -z "$echo_pid" ] || kill "$echo_pid" 2>/dev/null || true
 	[ -z "$poll_echo_pid" ] || kill "$poll_echo_pid" 2>/dev/null || true
 	[ -z "$epoll_echo_pid" ] || kill "$epoll_echo_pid" 2>/dev/null || true
+	[ -z "$uring_echo_pid" ] || kill "$uring_echo_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$dir"
 }
@@ -33,10 +35,12 @@ echo_pid=$!
 poll_echo_pid=$!
 "$echo_server" --epoll "$dir/echo-epoll.sock" &
 epoll_echo_pid=$!
+"$echo_server" --uring "$dir/echo-uring.sock" &
+uring_echo_pid=$!
 
 i=0
 until [ -S "$dir/socket" ] && [ -S "$dir/echo.sock" ] && [ -S "$dir/echo-poll.sock" ] &&
-	[ -S "$dir/echo-epoll.sock" ]; do
+	[ -S "$dir/echo-epoll.sock" ] && [ -S "$dir/echo-uring.sock" ]; do
 	if ! kill -0 "$daemon_pid" 2>/dev/null; then
 		echo "daemon exited during start:" >&2
 		cat "$dir/daemon.log" >&2
@@ -56,6 +60,7 @@ status=0
 "$xsperf" echo-pipelined --socket "$dir/echo.sock" --label echo --ops 3000 || status=1
 "$xsperf" echo-seq --socket "$dir/echo-poll.sock" --label echo-poll --ops 300 || status=1
 "$xsperf" echo-tx --socket "$dir/echo-epoll.sock" --label echo-epoll --ops 300 --threads 4 || status=1
+"$xsperf" echo-tx --socket "$dir/echo-uring.sock" --label echo-uring --ops 300 --threads 4 || status=1
 
 if ! kill -0 "$daemon_pid" 2>/dev/null; then
 	echo "the daemon died under load:" >&2

@@ -1,0 +1,8 @@
+// xsperf-echo --uring (echo_uring.cc).
+#pragma once
+
+// Serves every client of `listen_fd` from one thread on io_uring, echoing
+// each message (xsperf-echo --uring). With `poll`, asks for completions
+// without sleeping for up to 200 us before it sleeps, like --epoll. Runs
+// until an error; returns the exit status.
+int serve_all_uring(int listen_fd, bool poll);

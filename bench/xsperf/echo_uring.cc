@@ -1,7 +1,7 @@
 // xsperf-echo --uring: the --epoll server's shape (one thread, every client)
 // on io_uring instead of epoll and recv/send. Each client has one recv in
-// flight; its completion queues the echo and, linked behind it, the next
-// recv, and one io_uring_enter submits everything queued in a pass and
+// flight; its completion queues the echo, the echo's the next recv, and
+// one io_uring_enter submits everything queued in a pass and
 // collects what completed. It measures whether a completion-based loop
 // would lift a single-threaded daemon above the epoll bound: fewer system
 // calls per request, the same kernel socket work and wake-ups.
@@ -82,15 +82,14 @@ class UringEcho {
     io_uring_sqe_set_data64(sqe, tag(Op::kRecv, fd));
   }
 
-  // The echo, and the next recv linked behind it so that it cannot
-  // overwrite the buffer before the send has taken the bytes. MSG_WAITALL
-  // makes io_uring finish a short send on a stream socket itself.
+  // The echo. The next recv is queued when the send completes, so that it
+  // cannot overwrite the buffer first (a recv linked behind the send was
+  // slower: the kernel defers a linked request to the next entry).
+  // MSG_WAITALL makes io_uring finish a short send on a stream socket.
   void queue_echo(int fd, unsigned length) {
     io_uring_sqe* sqe = next_sqe();
     io_uring_prep_send(sqe, fd, buffers_[fd].data(), length, MSG_NOSIGNAL | MSG_WAITALL);
     io_uring_sqe_set_data64(sqe, tag(Op::kSend, fd));
-    io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
-    queue_recv(fd);
   }
 
   void drop(int fd) {
@@ -115,13 +114,18 @@ class UringEcho {
           break;
         case Op::kRecv:
           if (cqe->res <= 0) {
-            drop(fd);  // the peer is gone, or the send before this failed
+            drop(fd);  // the peer is gone
           } else {
             queue_echo(fd, static_cast<unsigned>(cqe->res));
           }
           break;
         case Op::kSend:
-          break;  // a failed send cancels the linked recv, which drops fd
+          if (cqe->res < 0) {
+            drop(fd);
+          } else {
+            queue_recv(fd);
+          }
+          break;
       }
     }
     io_uring_cq_advance(ring_, seen);

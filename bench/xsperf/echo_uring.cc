@@ -83,8 +83,9 @@ class UringEcho {
   }
 
   // The echo. The next recv is queued when the send completes, so that it
-  // cannot overwrite the buffer first (a recv linked behind the send was
-  // slower: the kernel defers a linked request to the next entry).
+  // cannot overwrite the buffer first (a recv linked behind the send made
+  // one client's round trips a fifth slower, apparently waiting for the
+  // next entry).
   // MSG_WAITALL makes io_uring finish a short send on a stream socket.
   void queue_echo(int fd, unsigned length) {
     io_uring_sqe* sqe = next_sqe();

@@ -105,6 +105,27 @@ int main(int argc, char** argv) {
   // of its scheduler and reactor: a lock and unlock per handler otherwise.
   boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   cxxenstored::daemon::Daemon daemon(io, options, std::vector<std::string>(argv, argv + argc));
+  // Signals are taken over before the socket exists: a supervisor that
+  // sees the socket and at once sends SIGTERM must get a clean exit (pid
+  // file removed), not the default action. A signal that comes before the
+  // loop runs is handled as soon as it does.
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: exiting", signal);
+    daemon.stop();
+    io.stop();
+  });
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      daemon.reopen_logs();
+      wait_hup();
+    });
+  };
+  wait_hup();
+
   std::string socket_path = cxxenstored::daemon::default_socket_path();
   if (options.live_update) {
     const std::string path =
@@ -151,23 +172,6 @@ int main(int argc, char** argv) {
     spdlog::info("serving guest rings through the hypervisor");
   }
   cxxenstored::daemon::notify_systemd("READY=1");
-
-  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
-  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("signal {}: exiting", signal);
-    daemon.stop();
-    io.stop();
-  });
-  boost::asio::signal_set hup(io, SIGHUP);
-  std::function<void()> wait_hup = [&] {
-    hup.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      daemon.reopen_logs();
-      wait_hup();
-    });
-  };
-  wait_hup();
 
   auto poll_limit = options.busy_poll;
   if (poll_limit.count() > 0 && !cxxenstored::daemon::polling_can_help()) {

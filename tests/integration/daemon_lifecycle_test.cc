@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -37,6 +38,37 @@ TEST_F(DaemonLifecycle, SocketIsForRootOnly) {
   ASSERT_EQ(stat(daemon().socket_path().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// A supervisor may send SIGTERM the moment the socket appears (the daemon
+// is "up"): by then the daemon must handle it, ending with status 0 and
+// its pid file removed, not die of the signal's default action. Started by
+// hand, outside the fixture, to send the signal as early as the socket
+// exists, twenty times (before the fix most such starts died of it).
+TEST_F(DaemonLifecycle, SigtermAsSoonAsTheSocketExistsEndsCleanly) {
+  if (is_reference()) GTEST_SKIP() << "Debian's C xenstored has no SIGTERM handler";
+  const std::filesystem::path dir = daemon().run_dir() / "early-sigterm";
+  const std::string socket = (dir / "socket").string();
+  const std::string pid_file = (dir / "xenstored.pid").string();
+  for (int round = 0; round < 20; ++round) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    Subprocess early = Subprocess::start({daemon().config().binary, "-N", "--pid-file", pid_file},
+                                         {{"XENSTORED_RUNDIR", dir.string()},
+                                          {"XENSTORED_PATH", std::nullopt},
+                                          {"LISTEN_FDS", std::nullopt},
+                                          {"NOTIFY_SOCKET", std::nullopt}});
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    struct stat st {};
+    while (stat(socket.c_str(), &st) != 0 && std::chrono::steady_clock::now() < deadline) {
+    }
+    ASSERT_EQ(stat(socket.c_str(), &st), 0) << "round " << round << ": no socket after 10 s";
+    ASSERT_EQ(kill(early.pid(), SIGTERM), 0);
+    const Completed end = early.wait(10s);
+    EXPECT_TRUE(end.status.success()) << "round " << round << ": " << end.status.describe() << "\n"
+                                      << end.err;
+    EXPECT_FALSE(std::filesystem::exists(pid_file)) << "round " << round;
+  }
 }
 
 // A client killed while its watch is registered and an event is queued for

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -32,10 +33,10 @@ namespace {
 
 constexpr auto kPollWindow = std::chrono::microseconds(200);
 
-// Asks `epoll_fd` without blocking, for up to kPollWindow, as the daemon's
+// Asks `epoll_fd` without blocking, for up to `window`, as the daemon's
 // event loop does before it sleeps; what it found (0: nothing came).
-int poll_ready(int epoll_fd, epoll_event* ready, int capacity) {
-  const auto until = std::chrono::steady_clock::now() + kPollWindow;
+int poll_ready(int epoll_fd, std::chrono::microseconds window, epoll_event* ready, int capacity) {
+  const auto until = std::chrono::steady_clock::now() + window;
   int n = 0;
   do {
     n = ::epoll_wait(epoll_fd, ready, capacity, 0);
@@ -49,7 +50,7 @@ int poll_ready(int epoll_fd, epoll_event* ready, int capacity) {
 ssize_t receive(int fd, int epoll_fd, char* buf, size_t size) {
   if (epoll_fd >= 0) {
     epoll_event ready{};
-    poll_ready(epoll_fd, &ready, 1);
+    poll_ready(epoll_fd, kPollWindow, &ready, 1);
   }
   return ::recv(fd, buf, size, 0);
 }
@@ -80,10 +81,11 @@ bool send_all(int fd, const char* data, ssize_t n) {
   return true;
 }
 
-// Waits for ready descriptors in `epoll_fd`, polling first when `poll`.
-int wait_ready(int epoll_fd, bool poll, epoll_event* ready, int capacity) {
-  if (poll) {
-    const int n = poll_ready(epoll_fd, ready, capacity);
+// Waits for ready descriptors in `epoll_fd`, polling for up to
+// `poll_window` first.
+int wait_ready(int epoll_fd, std::chrono::microseconds poll_window, epoll_event* ready, int capacity) {
+  if (poll_window.count() > 0) {
+    const int n = poll_ready(epoll_fd, poll_window, ready, capacity);
     if (n != 0) return n;
   }
   return ::epoll_wait(epoll_fd, ready, capacity, -1);
@@ -91,7 +93,7 @@ int wait_ready(int epoll_fd, bool poll, epoll_event* ready, int capacity) {
 
 // --epoll: every client on this one thread. Client sockets stay blocking: a
 // reply is as small as its request, so send() does not wait.
-int serve_all(int listen_fd, bool poll) {
+int serve_all(int listen_fd, std::chrono::microseconds poll_window) {
   const int epoll_fd = epoll_set_of(listen_fd);
   if (epoll_fd < 0) {
     std::perror("xsperf-echo: epoll");
@@ -100,7 +102,7 @@ int serve_all(int listen_fd, bool poll) {
   std::vector<char> buf(256 * 1024);
   epoll_event ready[64];
   for (;;) {
-    const int n = wait_ready(epoll_fd, poll, ready, 64);
+    const int n = wait_ready(epoll_fd, poll_window, ready, 64);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       std::perror("xsperf-echo: epoll_wait");
@@ -142,10 +144,9 @@ void echo_client(int fd, bool poll) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool poll = argc == 3 && std::strcmp(argv[1], "--poll") == 0;
-  const bool one_thread = argc == 3 && std::strcmp(argv[1], "--epoll") == 0;
-  const bool uring = argc == 3 && std::strcmp(argv[1], "--uring") == 0;
-  if (argc != 2 + (poll || one_thread || uring ? 1 : 0) || argv[argc - 1][0] == '-') {
+  const std::string_view mode = argc == 3 ? argv[1] : "";
+  if (argc < 2 || argc > 3 || argv[argc - 1][0] == '-' ||
+      (argc == 3 && mode != "--poll" && mode != "--epoll" && mode != "--uring")) {
     std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll | --uring] SOCKET_PATH\n");
     return 2;
   }
@@ -165,8 +166,10 @@ int main(int argc, char** argv) {
     std::perror("xsperf-echo");
     return 1;
   }
-  if (one_thread) return serve_all(lfd, several_cpus);
-  if (uring) return serve_all_uring(lfd, several_cpus);
+  // Polling only where the client has a CPU of its own (see the top).
+  const auto poll_window = several_cpus ? kPollWindow : std::chrono::microseconds::zero();
+  if (mode == "--epoll") return serve_all(lfd, poll_window);
+  if (mode == "--uring") return serve_all_uring(lfd, poll_window);
   for (;;) {
     int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
@@ -174,6 +177,6 @@ int main(int argc, char** argv) {
       std::perror("xsperf-echo: accept");
       return 1;
     }
-    std::thread(echo_client, fd, poll && several_cpus).detach();
+    std::thread(echo_client, fd, mode == "--poll" && several_cpus).detach();
   }
 }

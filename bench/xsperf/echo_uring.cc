@@ -19,7 +19,6 @@
 
 namespace {
 
-constexpr auto kPollWindow = std::chrono::microseconds(200);
 constexpr unsigned kRingEntries = 256;
 constexpr size_t kBufferSize = 64 * 1024;  // above any xenstore message (4 KiB + header)
 
@@ -33,10 +32,10 @@ class UringEcho {
  public:
   UringEcho(io_uring* ring, int listen_fd) : ring_(ring), listen_fd_(listen_fd) {}
 
-  int run(bool poll) {
+  int run(std::chrono::microseconds poll_window) {
     queue_accept();
     for (;;) {
-      const int r = poll ? submit_and_poll() : io_uring_submit_and_wait(ring_, 1);
+      const int r = poll_window.count() > 0 ? submit_and_poll(poll_window) : io_uring_submit_and_wait(ring_, 1);
       if (r < 0 && r != -EINTR && r != -ETIME) {
         std::fprintf(stderr, "xsperf-echo: io_uring_enter: %s\n", std::strerror(-r));
         return 1;
@@ -47,12 +46,12 @@ class UringEcho {
 
  private:
   // Submits, then asks for completions without sleeping for up to
-  // kPollWindow (each ask is an io_uring_enter: with DEFER_TASKRUN the
+  // `window` (each ask is an io_uring_enter: with DEFER_TASKRUN the
   // kernel finishes requests only when this thread enters it), as the
   // epoll server polls epoll_wait; sleeps only if nothing came.
-  int submit_and_poll() {
+  int submit_and_poll(std::chrono::microseconds window) {
     int r = io_uring_submit_and_get_events(ring_);
-    const auto until = std::chrono::steady_clock::now() + kPollWindow;
+    const auto until = std::chrono::steady_clock::now() + window;
     while (io_uring_cq_ready(ring_) == 0 && std::chrono::steady_clock::now() < until) {
       r = io_uring_get_events(ring_);
     }
@@ -139,7 +138,7 @@ class UringEcho {
 
 }  // namespace
 
-int serve_all_uring(int listen_fd, bool poll) {
+int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window) {
   io_uring ring{};
   io_uring_params params{};
   // One thread submits everything, and completions are finished only when
@@ -152,7 +151,7 @@ int serve_all_uring(int listen_fd, bool poll) {
     std::fprintf(stderr, "xsperf-echo: io_uring unavailable here: %s\n", std::strerror(-r));
     return kUringUnavailable;
   }
-  const int status = UringEcho(&ring, listen_fd).run(poll);
+  const int status = UringEcho(&ring, listen_fd).run(poll_window);
   io_uring_queue_exit(&ring);
   return status;
 }

@@ -14,14 +14,10 @@ xsperf=$1 echo_server=$2 daemon=$3
 shift 3
 
 dir=$(mktemp -d /tmp/xsperf-smoke.XXXXXX)
-daemon_pid="" echo_pid="" poll_echo_pid="" epoll_echo_pid="" uring_echo_pid=""
+daemon_pid="" echo_pids="" uring_echo_pid=""
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-	[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
-	[ -z "$echo_pid" ] || kill "$echo_pid" 2>/dev/null || true
-	[ -z "$poll_echo_pid" ] || kill "$poll_echo_pid" 2>/dev/null || true
-	[ -z "$epoll_echo_pid" ] || kill "$epoll_echo_pid" 2>/dev/null || true
-	[ -z "$uring_echo_pid" ] || kill "$uring_echo_pid" 2>/dev/null || true
+	for pid in $daemon_pid $echo_pids; do kill "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$dir"
 }
@@ -30,13 +26,14 @@ trap cleanup EXIT INT TERM
 XENSTORED_RUNDIR=$dir XENSTORED_PATH=$dir/socket "$daemon" -N "$@" </dev/null >"$dir/daemon.log" 2>&1 &
 daemon_pid=$!
 "$echo_server" "$dir/echo.sock" &
-echo_pid=$!
+echo_pids=$!
 "$echo_server" --poll "$dir/echo-poll.sock" &
-poll_echo_pid=$!
+echo_pids="$echo_pids $!"
 "$echo_server" --epoll "$dir/echo-epoll.sock" &
-epoll_echo_pid=$!
+echo_pids="$echo_pids $!"
 "$echo_server" --uring "$dir/echo-uring.sock" &
 uring_echo_pid=$!
+echo_pids="$echo_pids $uring_echo_pid"
 
 i=0
 until [ -S "$dir/socket" ] && [ -S "$dir/echo.sock" ] && [ -S "$dir/echo-poll.sock" ] &&

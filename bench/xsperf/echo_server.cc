@@ -93,7 +93,7 @@ int wait_ready(int epoll_fd, std::chrono::microseconds poll_window, epoll_event*
 
 // --epoll: every client on this one thread. Client sockets stay blocking: a
 // reply is as small as its request, so send() does not wait.
-int serve_all(int listen_fd, std::chrono::microseconds poll_window) {
+int serve_all(int listen_fd, std::chrono::microseconds poll_window, bool peek) {
   const int epoll_fd = epoll_set_of(listen_fd);
   if (epoll_fd < 0) {
     std::perror("xsperf-echo: epoll");
@@ -119,9 +119,9 @@ int serve_all(int listen_fd, std::chrono::microseconds poll_window) {
         if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, client, &interest) != 0) ::close(client);
         continue;
       }
-      const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+      const ssize_t got = ::recv(fd, buf.data(), buf.size(), peek ? MSG_PEEK : 0);
       if (got < 0 && errno == EINTR) continue;
-      if (got <= 0 || !send_all(fd, buf.data(), got)) {
+      if (got <= 0 || !send_all(fd, buf.data(), got) || (peek && ::recv(fd, buf.data(), got, 0) != got)) {
         ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
         ::close(fd);
       }
@@ -146,7 +146,7 @@ void echo_client(int fd, bool poll) {
 int main(int argc, char** argv) {
   const std::string_view mode = argc == 3 ? argv[1] : "";
   if (argc < 2 || argc > 3 || argv[argc - 1][0] == '-' ||
-      (argc == 3 && mode != "--poll" && mode != "--epoll" && mode != "--uring")) {
+      (argc == 3 && mode != "--poll" && mode != "--epoll" && mode != "--uring" && mode != "--uring-peek" && mode != "--epoll-peek")) {
     std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll | --uring] SOCKET_PATH\n");
     return 2;
   }
@@ -168,8 +168,10 @@ int main(int argc, char** argv) {
   }
   // Polling only where the client has a CPU of its own (see the top).
   const auto poll_window = several_cpus ? kPollWindow : std::chrono::microseconds::zero();
-  if (mode == "--epoll") return serve_all(lfd, poll_window);
-  if (mode == "--uring") return serve_all_uring(lfd, poll_window);
+  if (mode == "--epoll") return serve_all(lfd, poll_window, false);
+  if (mode == "--epoll-peek") return serve_all(lfd, poll_window, true);
+  if (mode == "--uring") return serve_all_uring(lfd, poll_window, false);
+  if (mode == "--uring-peek") return serve_all_uring(lfd, poll_window, true);
   for (;;) {
     int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {

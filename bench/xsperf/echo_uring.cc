@@ -22,7 +22,7 @@ namespace {
 constexpr unsigned kRingEntries = 256;
 constexpr size_t kBufferSize = 64 * 1024;  // above any xenstore message (4 KiB + header)
 
-enum class Op : uint32_t { kAccept = 1, kRecv = 2, kSend = 3 };
+enum class Op : uint32_t { kAccept = 1, kRecv = 2, kSend = 3, kConsume = 4 };
 
 uint64_t tag(Op op, int fd) { return (static_cast<uint64_t>(op) << 32) | static_cast<uint32_t>(fd); }
 Op op_of(uint64_t t) { return static_cast<Op>(t >> 32); }
@@ -30,7 +30,8 @@ int fd_of(uint64_t t) { return static_cast<int>(t & 0xffffffffU); }
 
 class UringEcho {
  public:
-  UringEcho(io_uring* ring, int listen_fd) : ring_(ring), listen_fd_(listen_fd) {}
+  UringEcho(io_uring* ring, int listen_fd, bool consume_after_reply)
+      : ring_(ring), listen_fd_(listen_fd), consume_after_reply_(consume_after_reply) {}
 
   int run(std::chrono::microseconds poll_window) {
     queue_accept();
@@ -77,8 +78,20 @@ class UringEcho {
   void queue_recv(int fd) {
     std::vector<char>& buf = buffers_[fd];
     io_uring_sqe* sqe = next_sqe();
-    io_uring_prep_recv(sqe, fd, buf.data(), buf.size(), 0);
+    io_uring_prep_recv(sqe, fd, buf.data(), buf.size(), consume_after_reply_ ? MSG_PEEK : 0);
     io_uring_sqe_set_data64(sqe, tag(Op::kRecv, fd));
+  }
+
+  // Peek, answer, consume: the request leaves the socket (waking its
+  // sender) only once the reply is on its way.
+  void queue_echo_then_consume(int fd, unsigned length) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_send(sqe, fd, buffers_[fd].data(), length, MSG_NOSIGNAL | MSG_WAITALL);
+    io_uring_sqe_set_data64(sqe, tag(Op::kSend, fd));
+    sqe->flags |= IOSQE_IO_LINK;
+    sqe = next_sqe();
+    io_uring_prep_recv(sqe, fd, buffers_[fd].data(), length, MSG_WAITALL);
+    io_uring_sqe_set_data64(sqe, tag(Op::kConsume, fd));
   }
 
   // The echo. The next recv is queued when the send completes, so that it
@@ -115,12 +128,21 @@ class UringEcho {
         case Op::kRecv:
           if (cqe->res <= 0) {
             drop(fd);  // the peer is gone
+          } else if (consume_after_reply_) {
+            queue_echo_then_consume(fd, static_cast<unsigned>(cqe->res));
           } else {
             queue_echo(fd, static_cast<unsigned>(cqe->res));
           }
           break;
         case Op::kSend:
           if (cqe->res < 0) {
+            if (!consume_after_reply_) drop(fd);  // else the cancelled consume drops it
+          } else if (!consume_after_reply_) {
+            queue_recv(fd);
+          }
+          break;
+        case Op::kConsume:
+          if (cqe->res <= 0) {
             drop(fd);
           } else {
             queue_recv(fd);
@@ -133,12 +155,13 @@ class UringEcho {
 
   io_uring* ring_;
   int listen_fd_;
+  bool consume_after_reply_;
   std::unordered_map<int, std::vector<char>> buffers_;  // per client, by fd
 };
 
 }  // namespace
 
-int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window) {
+int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window, bool consume_after_reply) {
   io_uring ring{};
   io_uring_params params{};
   // One thread submits everything, and completions are finished only when
@@ -151,7 +174,7 @@ int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window) {
     std::fprintf(stderr, "xsperf-echo: io_uring unavailable here: %s\n", std::strerror(-r));
     return kUringUnavailable;
   }
-  const int status = UringEcho(&ring, listen_fd).run(poll_window);
+  const int status = UringEcho(&ring, listen_fd, consume_after_reply).run(poll_window);
   io_uring_queue_exit(&ring);
   return status;
 }

@@ -8,6 +8,6 @@
 // sleeping for up to `poll_window` before it sleeps, like --epoll. Runs
 // until an error; returns the exit status, kUringUnavailable when the
 // kernel refuses io_uring.
-int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window);
+int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window, bool consume_after_reply);
 
 inline constexpr int kUringUnavailable = 3;

@@ -3,7 +3,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -15,6 +14,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cxxenstored/connection/output_queue.h"
 #include "cxxenstored/protocol/wire.h"
 
 namespace cxxenstored::connection {
@@ -24,8 +24,6 @@ using boost::system::error_code;
 
 class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  static constexpr std::size_t kMaxGather = 64;  // messages a write takes; IOV_MAX is 1024
-
   Impl(asio::local::stream_protocol::socket socket, LoopIdleness* idleness)
       : socket_(std::move(socket)), fd_(socket_.native_handle()), idleness_(idleness) {}
 
@@ -35,29 +33,18 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void send(std::string_view head, std::string body) {
-    if (finished_ || head.size() + body.size() == 0) return;
-    Pending message;
-    if (head.size() <= message.head.size()) {
-      std::copy(head.begin(), head.end(), message.head.begin());
-      message.head_size = head.size();
-      message.body = std::move(body);
-    } else {
-      message.body.reserve(head.size() + body.size());
-      message.body.append(head);
-      message.body.append(body);
-    }
-    pending_ += message.size();
-    queue_.push_back(std::move(message));
-    if (!writing_ && corks_ == 0) write_front();
+    if (finished_) return;
+    output_.push(head, std::move(body));
+    if (!writing_ && corks_ == 0 && !output_.empty()) write_front();
   }
 
   void cork() { ++corks_; }
   void uncork() {
     if (corks_ > 0 && --corks_ > 0) return;
-    if (!writing_ && !finished_ && !queue_.empty()) write_front();
+    if (!writing_ && !finished_ && !output_.empty()) write_front();
   }
 
-  std::size_t pending() const { return pending_; }
+  std::size_t pending() const { return output_.pending(); }
 
   void pause() { paused_ = true; }
   void resume() {
@@ -160,8 +147,8 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   void write_front() {
     if (write_now()) return;
     writing_ = true;
-    std::array<iovec, 2 * kMaxGather> iov;
-    const Gathered gathered = gather(iov);
+    OutputQueue::Iovecs iov;
+    const OutputQueue::Gathered gathered = output_.gather(iov);
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(gathered.count);
     for (std::size_t i = 0; i < gathered.count; ++i) buffers.emplace_back(iov[i].iov_base, iov[i].iov_len);
@@ -169,13 +156,13 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
                       [self = shared_from_this()](error_code ec, std::size_t n) { self->on_written(ec, n); });
   }
 
-  // Sends what the socket takes now (up to kMaxGather messages a call).
+  // Sends what the socket takes now (up to OutputQueue::kMaxGather messages a call).
   // True when nothing is left to wait for: all sent, or the socket failed
   // (closed here).
   bool write_now() {
-    while (!queue_.empty()) {
-      std::array<iovec, 2 * kMaxGather> iov;
-      const Gathered gathered = gather(iov);
+    while (!output_.empty()) {
+      OutputQueue::Iovecs iov;
+      const OutputQueue::Gathered gathered = output_.gather(iov);
       msghdr msg{};
       msg.msg_iov = iov.data();
       msg.msg_iovlen = gathered.count;
@@ -185,54 +172,10 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
         close(CloseReason::kIoError);
         return true;
       }
-      drop_sent(static_cast<std::size_t>(sent));
+      output_.drop_sent(static_cast<std::size_t>(sent));
       if (static_cast<std::size_t>(sent) < gathered.bytes) return false;  // the socket is full
     }
     return true;
-  }
-
-  struct Gathered {
-    std::size_t count = 0;  // iovecs filled
-    std::size_t bytes = 0;  // what they hold
-  };
-
-  // The unsent bytes of the first kMaxGather queued messages, in order, as
-  // iovecs (a head and a body each, the parts already sent left out).
-  Gathered gather(std::array<iovec, 2 * kMaxGather>& iov) {
-    Gathered gathered;
-    std::size_t skip = front_sent_;
-    const auto add = [&](char* data, std::size_t size) {
-      if (skip >= size) {
-        skip -= size;
-        return;
-      }
-      iov[gathered.count].iov_base = data + skip;
-      iov[gathered.count].iov_len = size - skip;
-      ++gathered.count;
-      gathered.bytes += size - skip;
-      skip = 0;
-    };
-    std::size_t messages = 0;
-    for (auto it = queue_.begin(); it != queue_.end() && messages < kMaxGather; ++it, ++messages) {
-      add(it->head.data(), it->head_size);
-      add(it->body.data(), it->body.size());
-    }
-    return gathered;
-  }
-
-  // Removes n sent bytes from the front of the queue.
-  void drop_sent(std::size_t n) {
-    pending_ -= n;
-    while (n > 0) {
-      const std::size_t left = queue_.front().size() - front_sent_;
-      if (n < left) {
-        front_sent_ += n;
-        return;
-      }
-      n -= left;
-      queue_.pop_front();
-      front_sent_ = 0;
-    }
   }
 
   void on_written(error_code ec, std::size_t n) {
@@ -242,34 +185,22 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
       close(CloseReason::kIoError);
       return;
     }
-    drop_sent(n);
-    if (!queue_.empty()) write_front();  // may send all of it at once
+    output_.drop_sent(n);
+    if (!output_.empty()) write_front();  // may send all of it at once
     if (finished_) return;
-    if (!queue_.empty()) {
+    if (!output_.empty()) {
       if (handlers_.on_progress) handlers_.on_progress();
     } else if (handlers_.on_drained) {
       handlers_.on_drained();
     }
   }
 
-  // A message waiting for the socket: its header, then its payload (raw
-  // bytes have no head).
-  struct Pending {
-    std::array<char, protocol::kHeaderSize> head{};
-    std::size_t head_size = 0;
-    std::string body;
-
-    std::size_t size() const { return head_size + body.size(); }
-  };
-
   asio::local::stream_protocol::socket socket_;
   int fd_;
   LoopIdleness* idleness_;  // may be null: then input is read at once
   Handlers handlers_;
   std::array<char, 16384> buffer_{};
-  std::deque<Pending> queue_;  // element addresses stay put: a write in flight points into them
-  std::size_t front_sent_ = 0;  // bytes of queue_.front() already sent
-  std::size_t pending_ = 0;
+  OutputQueue output_;
   bool reading_ = false;
   bool expect_lone_request_ = false;  // peek, answer, then consume (read_more)
   bool writing_ = false;

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cxxenstored/connection/unix_socket_transport.h"
+#include "cxxenstored/connection/uring_socket_transport.h"
 #include "cxxenstored/liveupdate/controls.h"
 #include "cxxenstored/liveupdate/daemon_bridge.h"
 #include "cxxenstored/liveupdate/perform.h"
@@ -42,6 +43,14 @@ Daemon::Daemon(asio::io_context& io, const Options& options, std::vector<std::st
       engine_(store_, watches_, domains_, control_, limits_, connections_),
       lu_session_(std::move(argv), liveupdate::probe_binary), lu_timer_(io) {
   engine_.set_keep_orphans(options.keep_orphans);
+  if (options.io_uring) {
+    if (auto queue = connection::UringQueue::open(io)) {
+      uring_ = std::move(*queue);
+      spdlog::info("socket I/O through io_uring");
+    } else {
+      spdlog::info("io_uring unavailable ({}): socket I/O through epoll", std::strerror(queue.error().code));
+    }
+  }
   engine_.set_metrics(&metrics_);
   if (!options.trace_file.empty()) {
     if (auto opened = trace_.open(options.trace_file); !opened)
@@ -103,6 +112,8 @@ void Daemon::run_live_update(liveupdate::ExecPlan plan, int attempts_left) {
     });
     return;
   }
+  // No request answered may stay in its socket (UringSocketTransport).
+  if (uring_) uring_->settle(std::chrono::seconds(1));
   auto state = begin_handover();
   const std::string path = liveupdate::state_file_path(std::getenv("XENSTORED_RUNDIR"));
   auto failed = liveupdate::perform_live_update(store_, std::move(state), plan, path);
@@ -304,8 +315,15 @@ Result<void> Daemon::listen(const std::string& socket_path, const std::vector<in
 protocol::SessionId Daemon::add_socket_client(stream::socket socket) {
   // Unix socket clients are dom0: without a hypervisor there is nobody
   // else, and with one only dom0 can reach the socket (mode 0600).
-  return add_connection(std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_),
-                        store::Caller::dom0());
+  std::unique_ptr<connection::Transport> transport;
+  if (uring_) {
+    // The socket leaves Asio's reactor: its readiness would only wake the
+    // loop for I/O the ring already does.
+    transport = std::make_unique<connection::UringSocketTransport>(socket.release(), *uring_);
+  } else {
+    transport = std::make_unique<connection::UnixSocketTransport>(std::move(socket), &loop_idleness_);
+  }
+  return add_connection(std::move(transport), store::Caller::dom0());
 }
 
 void Daemon::accept_next(Acceptor& acceptor) {

@@ -7,12 +7,31 @@ namespace cxxenstored::daemon {
 
 bool polling_can_help() { return usable_cpus() >= 2; }
 
-void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
-                    observability::Metrics* metrics, connection::LoopIdleness* idleness) {
+void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit, EventLoopParts parts) {
   if (poll_limit <= std::chrono::nanoseconds::zero()) {
-    io.run();
+    io.run();  // the uring queue's eventfd stays on: every wait is a sleep
     return;
   }
+  auto* const metrics = parts.metrics;
+  auto* const idleness = parts.idleness;
+  auto* const uring = parts.uring;
+  // One non-blocking look at everything: Asio's handlers (one epoll_wait),
+  // then the ring's shared memory.
+  const auto poll_once = [&io, uring] {
+    std::size_t ran = io.poll();
+    if (uring != nullptr && uring->poll()) ++ran;
+    return ran;
+  };
+  // Sleeps until something comes, with the ring's eventfd on meanwhile;
+  // work that finished while it was off is run instead.
+  const auto sleep = [&io, uring]() -> std::size_t {
+    if (uring == nullptr) return io.run_one();
+    uring->set_event_signalling(true);
+    const std::size_t ran = uring->poll() ? 1 : io.run_one();
+    uring->set_event_signalling(false);
+    return ran;
+  };
+  if (uring != nullptr) uring->set_event_signalling(false);
   using Clock = std::chrono::steady_clock;
   using observability::PollOutcome;
   const auto count = [metrics](PollOutcome outcome) {
@@ -37,15 +56,15 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
     const auto idle_start = Clock::now();
     const auto poll_until = idle_start + window.current();
     note_idle(false);
-    std::size_t ran = io.poll();
+    std::size_t ran = poll_once();
     if (io.stopped()) return;
     if (ran == 0) note_idle(true);
     while (ran == 0 && Clock::now() < poll_until) {
-      ran = io.poll();
+      ran = poll_once();
       if (io.stopped()) return;
     }
     if (polling) count(ran > 0 ? PollOutcome::kCaught : PollOutcome::kSlept);
-    if (ran == 0 && io.run_one() == 0) return;
+    if (ran == 0 && sleep() == 0) return;
     window.idle_ended(Clock::now() - idle_start);
   }
 }

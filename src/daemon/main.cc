@@ -180,7 +180,8 @@ int main(int argc, char** argv) {
   } else if (poll_limit.count() > 0) {
     spdlog::info("busy polling up to {} us before sleeping", poll_limit.count());
   }
-  cxxenstored::daemon::run_event_loop(io, poll_limit, &daemon.metrics(), &daemon.loop_idleness());
+  cxxenstored::daemon::run_event_loop(
+      io, poll_limit, {&daemon.metrics(), &daemon.loop_idleness(), daemon.uring_queue()});
   if (!options.pid_file.empty()) ::unlink(options.pid_file.c_str());
   return 0;
 }

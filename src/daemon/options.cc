@@ -50,6 +50,7 @@ constexpr int kConflictBurst = 1000;
 constexpr int kConflictRate = 1001;
 constexpr int kConflictDom0 = 1002;
 constexpr int kBusyPoll = 1003;
+constexpr int kNoIoUring = 1004;
 
 // Polling longer than this would hold a CPU for nothing: a wake-up costs
 // microseconds, not milliseconds.
@@ -95,6 +96,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
       {"conflict-rate-limit", required_argument, nullptr, kConflictRate},
       {"conflict-throttle-dom0", no_argument, nullptr, kConflictDom0},
       {"busy-poll", required_argument, nullptr, kBusyPoll},
+      {"no-io-uring", no_argument, nullptr, kNoIoUring},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -174,6 +176,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         o.busy_poll = std::chrono::microseconds(*value);
         break;
       }
+      case kNoIoUring: o.io_uring = false; break;
       default:
         return bad(optopt ? std::string("invalid option -") + static_cast<char>(optopt)
                           : std::string("invalid option ") + argv[optind - 1]);
@@ -218,7 +221,9 @@ where options may include:
   --conflict-throttle-dom0 throttle dom0 too (by default it is exempt),
   --busy-poll <us>        after work, poll up to <us> microseconds for more
                           before sleeping (200; 0 never polls; adaptive, and
-                          off with a single CPU).
+                          off with a single CPU),
+  --no-io-uring           socket I/O through epoll, a system call per receive
+                          and send, even where the kernel offers io_uring.
 )";
   return text;
 }

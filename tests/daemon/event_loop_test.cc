@@ -95,7 +95,7 @@ std::uint64_t polled_idle_periods(microseconds poll_limit, int count) {
     }
     asio::post(io, [&] { io.stop(); });
   });
-  run_event_loop(io, poll_limit, &metrics);
+  run_event_loop(io, poll_limit, {.metrics = &metrics});
   poster.join();
   EXPECT_EQ(ran, count);
   std::uint64_t polled = 0;
@@ -127,7 +127,7 @@ TEST(EventLoopPolling, MarksWhatComesAfterAnIdleMoment) {
     claims.push_back(idleness.claim());  // one idle moment, claimed once
     io.stop();
   });
-  run_event_loop(io, microseconds(1000), nullptr, &idleness);
+  run_event_loop(io, microseconds(1000), {.idleness = &idleness});
   EXPECT_EQ(claims, (std::vector<bool>{false, true, false}));
 }
 

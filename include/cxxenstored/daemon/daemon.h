@@ -12,6 +12,7 @@
 #include "cxxenstored/connection/clock.h"
 #include "cxxenstored/connection/connection_set.h"
 #include "cxxenstored/connection/loop_idleness.h"
+#include "cxxenstored/connection/uring_queue.h"
 #include "cxxenstored/daemon/options.h"
 #include "cxxenstored/daemon/trace_file.h"
 #include "cxxenstored/liveupdate/daemon_bridge.h"
@@ -85,6 +86,8 @@ class Daemon {
   observability::Metrics& metrics() { return metrics_; }
   // What the event loop tells socket transports about its idle periods.
   connection::LoopIdleness& loop_idleness() { return loop_idleness_; }
+  // The io_uring that carries socket I/O, or null (epoll).
+  connection::UringQueue* uring_queue() { return uring_.get(); }
 
  private:
   void run_live_update(liveupdate::ExecPlan plan, int attempts_left);
@@ -104,6 +107,10 @@ class Daemon {
 
   boost::asio::io_context& io_;
   connection::LoopIdleness loop_idleness_;  // before connections_: its transports read it
+  // Socket I/O, where the kernel offers io_uring and --no-io-uring is not
+  // given (else null: epoll). Before connections_: it outlives their
+  // transports.
+  std::shared_ptr<connection::UringQueue> uring_;
   // Time for connections (request latency, the watch-event timeout).
   connection::SteadyClock clock_;
   // Socket connections' watch events leave in its turns (gathered writes).

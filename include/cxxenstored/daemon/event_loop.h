@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cxxenstored/connection/loop_idleness.h"
+#include "cxxenstored/connection/uring_queue.h"
 #include "cxxenstored/observability/metrics.h"
 
 namespace cxxenstored::daemon {
@@ -15,12 +16,16 @@ namespace cxxenstored::daemon {
 // CPU it would delay the very client whose request it waits for.
 bool polling_can_help();
 
+// What the loop reports to, and polls besides `io` (each may be null).
+struct EventLoopParts {
+  observability::Metrics* metrics = nullptr;       // how each polled idle period ended
+  connection::LoopIdleness* idleness = nullptr;    // each moment it found nothing to do
+  connection::UringQueue* uring = nullptr;         // polled directly, its eventfd on only for sleeps
+};
+
 // Runs `io` until it is stopped or out of work, like io_context::run(); with
 // a non-zero `poll_limit` it polls for new work for up to that long (as
-// PollWindow adapts it) before each sleep, and counts how each polled idle
-// period ended in `metrics` (if given), and marks in `idleness` (if given)
-// each moment it found nothing to do.
-void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit,
-                    observability::Metrics* metrics = nullptr, connection::LoopIdleness* idleness = nullptr);
+// PollWindow adapts it) before each sleep.
+void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit, EventLoopParts parts = {});
 
 }  // namespace cxxenstored::daemon

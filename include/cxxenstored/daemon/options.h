@@ -33,6 +33,9 @@ struct Options {
   // --busy-poll: how long the event loop may poll for new work before it
   // sleeps (event_loop.h); zero never polls.
   std::chrono::microseconds busy_poll{200};
+  // --no-io-uring: socket I/O through epoll and a system call per receive
+  // and send even where the kernel offers io_uring.
+  bool io_uring = true;
   store::Quotas quotas;
   protocol::Limits limits;
 };

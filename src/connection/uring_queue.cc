@@ -1,0 +1,189 @@
+#include "cxxenstored/connection/uring_queue.h"
+
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <boost/asio/post.hpp>
+
+namespace cxxenstored::connection {
+
+namespace {
+
+constexpr unsigned kSubmissionEntries = 256;
+// Room for every connection's receive to finish in one pass; beyond it the
+// kernel keeps completions on its overflow list (IORING_FEAT_NODROP).
+constexpr unsigned kCompletionEntries = 4096;
+// A pass submits, collects, and goes round while delivering the
+// completions prepared new entries; bounded so that one busy pass cannot
+// keep the rest of the event loop (timers, guest rings) waiting.
+constexpr int kMaxRoundsPerPass = 16;
+
+}  // namespace
+
+Result<std::shared_ptr<UringQueue>> UringQueue::open(boost::asio::io_context& io) {
+  auto ring = std::make_unique<io_uring>();
+  io_uring_params params{};
+  // TASKRUN_FLAG: the kernel marks in shared memory that it holds finished
+  // work for us, so a polling loop sees it without a system call.
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+                 IORING_SETUP_CQSIZE;
+  params.cq_entries = kCompletionEntries;
+  if (const int r = io_uring_queue_init_params(kSubmissionEntries, ring.get(), &params); r < 0)
+    return Error{-r};
+  const int event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd < 0) {
+    const int error = errno;
+    io_uring_queue_exit(ring.get());
+    return Error{error};
+  }
+  if (const int r = io_uring_register_eventfd(ring.get(), event_fd); r < 0) {
+    ::close(event_fd);
+    io_uring_queue_exit(ring.get());
+    return Error{-r};
+  }
+  std::shared_ptr<UringQueue> queue(new UringQueue(io, std::move(ring), event_fd));
+  queue->wait_for_event();
+  return queue;
+}
+
+UringQueue::UringQueue(boost::asio::io_context& io, std::unique_ptr<io_uring> ring, int event_fd)
+    : io_(io), ring_(std::move(ring)), event_(io, event_fd) {}
+
+UringQueue::~UringQueue() {
+  boost::system::error_code ignored;
+  event_.close(ignored);
+  // Cancels whatever is in flight; the clients the slots keep alive go
+  // after it, told nothing (their owner is going away).
+  io_uring_queue_exit(ring_.get());
+  slots_.clear();
+}
+
+// The eventfd is never read: Asio's reactor watches descriptors
+// edge-triggered, so each signal is a new event whatever the count (a read
+// would be one more system call a pass). The wait is armed before the pass,
+// so that work finishing during the pass signals an armed wait.
+void UringQueue::wait_for_event() {
+  event_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                    [weak = weak_from_this()](boost::system::error_code ec) {
+                      if (ec) return;
+                      auto self = weak.lock();
+                      if (!self) return;
+                      self->wait_for_event();
+                      self->pump();
+                    });
+}
+
+io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t op, bool settles) {
+  io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
+  if (sqe == nullptr) {  // the submission queue is full: hand it over first
+    last_prepared_ = nullptr;
+    io_uring_submit(ring_.get());
+    sqe = io_uring_get_sqe(ring_.get());
+  }
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  last_client_ = client.get();
+  slots_[slot] = Slot{std::move(client), op, settles};
+  if (settles) ++settling_;
+  io_uring_sqe_set_data64(sqe, slot);
+  last_prepared_ = sqe;
+  pump_soon();
+  return sqe;
+}
+
+// Entries prepared outside a pass (a reply from a timer, a watch event
+// fired by a guest's write) are submitted by a pass posted for them.
+void UringQueue::pump_soon() {
+  if (pumping_ || pump_posted_) return;
+  pump_posted_ = true;
+  boost::asio::post(io_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->pump_posted_ = false;
+      self->pump();
+    }
+  });
+}
+
+void UringQueue::pump() {
+  if (pumping_) return;
+  pumping_ = true;
+  for (int round = 0; round < kMaxRoundsPerPass && work_waiting(); ++round) {
+    last_prepared_ = nullptr;
+    // Submits what was prepared and finishes the kernel's deferred work,
+    // whose completions are then ours to deliver; no system call when
+    // only completions wait.
+    if (io_uring_sq_ready(ring_.get()) > 0 || kernel_holds_work()) io_uring_submit_and_get_events(ring_.get());
+    deliver_completions();
+  }
+  last_prepared_ = nullptr;
+  pumping_ = false;
+  if (io_uring_sq_ready(ring_.get()) > 0) pump_soon();  // the last round's own entries
+}
+
+// Finished requests the kernel completes only when we enter it, or
+// completions that did not fit the queue.
+bool UringQueue::kernel_holds_work() const {
+  return (IO_URING_READ_ONCE(*ring_->sq.kflags) & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0;
+}
+
+bool UringQueue::work_waiting() const {
+  return kernel_holds_work() || io_uring_cq_ready(ring_.get()) > 0 || io_uring_sq_ready(ring_.get()) > 0;
+}
+
+bool UringQueue::poll() {
+  if (pumping_ || !work_waiting()) return false;
+  pump();
+  return true;
+}
+
+void UringQueue::set_event_signalling(bool on) {
+  if (on == signalling_) return;
+  signalling_ = on;
+  io_uring_cq_eventfd_toggle(ring_.get(), on);
+}
+
+bool UringQueue::deliver_completions() {
+  bool delivered = false;
+  io_uring_cqe* cqe = nullptr;
+  while (io_uring_peek_cqe(ring_.get(), &cqe) == 0) {
+    const auto slot = static_cast<std::uint32_t>(io_uring_cqe_get_data64(cqe));
+    const int result = cqe->res;
+    io_uring_cqe_seen(ring_.get(), cqe);
+    // The slot is free before the client hears of it: the client may
+    // prepare its next operation from the callback.
+    Slot done = std::move(slots_[slot]);
+    free_slots_.push_back(slot);
+    if (done.settles) --settling_;
+    done.client->on_completion(done.op, result);
+    delivered = true;
+  }
+  return delivered;
+}
+
+void UringQueue::settle(std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (settling_ > 0) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::milliseconds::zero()) return;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    __kernel_timespec timeout{};
+    timeout.tv_sec = ns / 1000000000;
+    timeout.tv_nsec = ns % 1000000000;
+    last_prepared_ = nullptr;
+    io_uring_cqe* cqe = nullptr;
+    const int r = io_uring_submit_and_wait_timeout(ring_.get(), &cqe, 1, &timeout, nullptr);
+    if (r < 0 && r != -EINTR && r != -ETIME) return;  // the ring cannot wait: nothing more will come
+    deliver_completions();
+  }
+}
+
+}  // namespace cxxenstored::connection

@@ -1,12 +1,15 @@
 #include "cxxenstored/connection/uring_queue.h"
 
 #include <liburing.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
+
+#include <poll.h>
 
 #include <cerrno>
 
 #include <boost/asio/post.hpp>
+
+#include "cxxenstored/connection/reactor_descriptor.h"
 
 namespace cxxenstored::connection {
 
@@ -20,63 +23,35 @@ constexpr unsigned kCompletionEntries = 4096;
 // completions prepared new entries; bounded so that one busy pass cannot
 // keep the rest of the event loop (timers, guest rings) waiting.
 constexpr int kMaxRoundsPerPass = 16;
+// The user_data of the poll on Asio's reactor (slots are numbered from 0).
+constexpr std::uint64_t kReactorPoll = ~std::uint64_t{0};
 
 }  // namespace
 
 Result<std::shared_ptr<UringQueue>> UringQueue::open(boost::asio::io_context& io) {
+  auto reactor = reactor_descriptor(io);
+  if (!reactor) return reactor.error();
   auto ring = std::make_unique<io_uring>();
   io_uring_params params{};
-  // TASKRUN_FLAG: the kernel marks in shared memory that it holds finished
-  // work for us, so a polling loop sees it without a system call.
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
                  IORING_SETUP_CQSIZE;
   params.cq_entries = kCompletionEntries;
   if (const int r = io_uring_queue_init_params(kSubmissionEntries, ring.get(), &params); r < 0)
     return Error{-r};
-  const int event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (event_fd < 0) {
-    const int error = errno;
-    io_uring_queue_exit(ring.get());
-    return Error{error};
-  }
-  if (const int r = io_uring_register_eventfd(ring.get(), event_fd); r < 0) {
-    ::close(event_fd);
-    io_uring_queue_exit(ring.get());
-    return Error{-r};
-  }
-  std::shared_ptr<UringQueue> queue(new UringQueue(io, std::move(ring), event_fd));
-  queue->wait_for_event();
-  return queue;
+  return std::shared_ptr<UringQueue>(new UringQueue(io, std::move(ring), *reactor));
 }
 
-UringQueue::UringQueue(boost::asio::io_context& io, std::unique_ptr<io_uring> ring, int event_fd)
-    : io_(io), ring_(std::move(ring)), event_(io, event_fd) {}
+UringQueue::UringQueue(boost::asio::io_context& io, std::unique_ptr<io_uring> ring, int reactor_fd)
+    : io_(io), ring_(std::move(ring)), reactor_fd_(reactor_fd) {}
 
 UringQueue::~UringQueue() {
-  boost::system::error_code ignored;
-  event_.close(ignored);
   // Cancels whatever is in flight; the clients the slots keep alive go
   // after it, told nothing (their owner is going away).
   io_uring_queue_exit(ring_.get());
   slots_.clear();
 }
 
-// The eventfd is never read: Asio's reactor watches descriptors
-// edge-triggered, so each signal is a new event whatever the count (a read
-// would be one more system call a pass). The wait is armed before the pass,
-// so that work finishing during the pass signals an armed wait.
-void UringQueue::wait_for_event() {
-  event_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                    [weak = weak_from_this()](boost::system::error_code ec) {
-                      if (ec) return;
-                      auto self = weak.lock();
-                      if (!self) return;
-                      self->wait_for_event();
-                      self->pump();
-                    });
-}
-
-io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t op, bool settles) {
+io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t op) {
   io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
   if (sqe == nullptr) {  // the submission queue is full: hand it over first
     last_prepared_ = nullptr;
@@ -92,8 +67,7 @@ io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t 
     free_slots_.pop_back();
   }
   last_client_ = client.get();
-  slots_[slot] = Slot{std::move(client), op, settles};
-  if (settles) ++settling_;
+  slots_[slot] = Slot{std::move(client), op};
   io_uring_sqe_set_data64(sqe, slot);
   last_prepared_ = sqe;
   pump_soon();
@@ -145,24 +119,40 @@ bool UringQueue::poll() {
   return true;
 }
 
-void UringQueue::set_event_signalling(bool on) {
-  if (on == signalling_) return;
-  signalling_ = on;
-  io_uring_cq_eventfd_toggle(ring_.get(), on);
+void UringQueue::sleep() {
+  if (!reactor_watched_) {
+    io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
+    if (sqe == nullptr) {
+      io_uring_submit(ring_.get());
+      sqe = io_uring_get_sqe(ring_.get());
+    }
+    io_uring_prep_poll_add(sqe, reactor_fd_, POLLIN);
+    io_uring_sqe_set_data64(sqe, kReactorPoll);
+    reactor_watched_ = true;
+  }
+  last_prepared_ = nullptr;
+  // Returns at once if anything finished meanwhile (the kernel runs its
+  // deferred work before it waits), or for a signal.
+  io_uring_submit_and_wait(ring_.get(), 1);
+  pump();
 }
 
 bool UringQueue::deliver_completions() {
   bool delivered = false;
   io_uring_cqe* cqe = nullptr;
   while (io_uring_peek_cqe(ring_.get(), &cqe) == 0) {
-    const auto slot = static_cast<std::uint32_t>(io_uring_cqe_get_data64(cqe));
+    const std::uint64_t data = io_uring_cqe_get_data64(cqe);
     const int result = cqe->res;
     io_uring_cqe_seen(ring_.get(), cqe);
+    if (data == kReactorPoll) {  // Asio has events: the loop runs them next
+      reactor_watched_ = false;
+      continue;
+    }
+    const auto slot = static_cast<std::uint32_t>(data);
     // The slot is free before the client hears of it: the client may
     // prepare its next operation from the callback.
     Slot done = std::move(slots_[slot]);
     free_slots_.push_back(slot);
-    if (done.settles) --settling_;
     done.client->on_completion(done.op, result);
     delivered = true;
   }
@@ -171,7 +161,7 @@ bool UringQueue::deliver_completions() {
 
 void UringQueue::settle(std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;
-  while (settling_ > 0) {
+  while (unsettled_ > 0) {
     const auto left = until - std::chrono::steady_clock::now();
     if (left <= std::chrono::milliseconds::zero()) return;
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -78,9 +79,29 @@ class UringSocketTransport::Impl : public UringQueue::Client, public std::enable
  private:
   enum class Op : std::uint32_t { kPeek = 1, kSend = 2, kConsume = 3 };
 
+  // What was handed on is taken out first, as a daemon that reads
+  // outright would have: a unix socket closed with unread input resets the
+  // peer (ECONNRESET) instead of ending its stream (EOF), and a client
+  // dropped for a bad message must see the end, as from the C daemon.
   void shut() {
     finished_ = true;
+    for (std::size_t left = unconsumed_; left > 0;) {
+      const ssize_t n = ::recv(fd_, buffer_.data(), std::min(left, buffer_.size()), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      left -= static_cast<std::size_t>(n);
+    }
+    set_unconsumed(0);
     ::shutdown(fd_, SHUT_RDWR);
+  }
+
+  // Keeps the queue's count of sockets holding input handed on.
+  void set_unconsumed(std::size_t bytes) {
+    if ((unconsumed_ > 0) != (bytes > 0)) {
+      if (bytes > 0) queue_->input_unsettled();
+      else queue_->input_settled();
+    }
+    unconsumed_ = bytes;
   }
 
   void peek_next() {
@@ -90,7 +111,7 @@ class UringSocketTransport::Impl : public UringQueue::Client, public std::enable
 
   void prepare_peek() {
     peeking_ = true;
-    io_uring_sqe* sqe = queue_->prepare(shared_from_this(), static_cast<std::uint32_t>(Op::kPeek), false);
+    io_uring_sqe* sqe = queue_->prepare(shared_from_this(), static_cast<std::uint32_t>(Op::kPeek));
     io_uring_prep_recv(sqe, fd_, buffer_.data(), buffer_.size(), MSG_PEEK);
   }
 
@@ -107,7 +128,7 @@ class UringSocketTransport::Impl : public UringQueue::Client, public std::enable
       close(result == 0 ? CloseReason::kPeerClosed : CloseReason::kIoError);
       return;
     }
-    unconsumed_ = static_cast<std::size_t>(result);
+    set_unconsumed(static_cast<std::size_t>(result));
     last_send_ = nullptr;
     if (handlers_.on_data) handlers_.on_data(std::string_view(buffer_.data(), unconsumed_));
     if (finished_) return;
@@ -131,7 +152,7 @@ class UringSocketTransport::Impl : public UringQueue::Client, public std::enable
   void consume() {
     consume_after_send_ = false;
     consuming_ = true;
-    io_uring_sqe* sqe = queue_->prepare(shared_from_this(), static_cast<std::uint32_t>(Op::kConsume), true);
+    io_uring_sqe* sqe = queue_->prepare(shared_from_this(), static_cast<std::uint32_t>(Op::kConsume));
     // The bytes are there (peeked) and only we read them: MSG_WAITALL
     // only guards against a short receive (which also cancels the peek).
     io_uring_prep_recv(sqe, fd_, buffer_.data(), unconsumed_, MSG_WAITALL);
@@ -149,7 +170,7 @@ class UringSocketTransport::Impl : public UringQueue::Client, public std::enable
       close(CloseReason::kIoError);
       return;
     }
-    unconsumed_ -= static_cast<std::size_t>(result);
+    set_unconsumed(unconsumed_ - static_cast<std::size_t>(result));
     if (unconsumed_ > 0) {
       consume();
       return;
@@ -165,7 +186,7 @@ class UringSocketTransport::Impl : public UringQueue::Client, public std::enable
     message_ = msghdr{};
     message_.msg_iov = iov_.data();
     message_.msg_iovlen = gathered.count;
-    io_uring_sqe* sqe = queue_->prepare(shared_from_this(), static_cast<std::uint32_t>(Op::kSend), false);
+    io_uring_sqe* sqe = queue_->prepare(shared_from_this(), static_cast<std::uint32_t>(Op::kSend));
     io_uring_prep_sendmsg(sqe, fd_, &message_, MSG_NOSIGNAL);
     last_send_ = sqe;
   }

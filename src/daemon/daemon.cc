@@ -43,14 +43,6 @@ Daemon::Daemon(asio::io_context& io, const Options& options, std::vector<std::st
       engine_(store_, watches_, domains_, control_, limits_, connections_),
       lu_session_(std::move(argv), liveupdate::probe_binary), lu_timer_(io) {
   engine_.set_keep_orphans(options.keep_orphans);
-  if (options.io_uring) {
-    if (auto queue = connection::UringQueue::open(io)) {
-      uring_ = std::move(*queue);
-      spdlog::info("socket I/O through io_uring");
-    } else {
-      spdlog::info("io_uring unavailable ({}): socket I/O through epoll", std::strerror(queue.error().code));
-    }
-  }
   engine_.set_metrics(&metrics_);
   if (!options.trace_file.empty()) {
     if (auto opened = trace_.open(options.trace_file); !opened)
@@ -310,6 +302,17 @@ Result<void> Daemon::listen(const std::string& socket_path, const std::vector<in
   }
   for (auto& acceptor : acceptors_) accept_next(*acceptor);
   return {};
+}
+
+void Daemon::use_io_uring(bool wanted) {
+  if (!wanted) {
+    spdlog::info("socket I/O through epoll (--no-io-uring)");
+  } else if (auto queue = connection::UringQueue::open(io_)) {
+    uring_ = std::move(*queue);
+    spdlog::info("socket I/O through io_uring");
+  } else {
+    spdlog::info("io_uring unavailable ({}): socket I/O through epoll", std::strerror(queue.error().code));
+  }
 }
 
 protocol::SessionId Daemon::add_socket_client(stream::socket socket) {

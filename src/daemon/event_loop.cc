@@ -8,8 +8,8 @@ namespace cxxenstored::daemon {
 bool polling_can_help() { return usable_cpus() >= 2; }
 
 void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit, EventLoopParts parts) {
-  if (poll_limit <= std::chrono::nanoseconds::zero()) {
-    io.run();  // the uring queue's eventfd stays on: every wait is a sleep
+  if (poll_limit <= std::chrono::nanoseconds::zero() && parts.uring == nullptr) {
+    io.run();
     return;
   }
   auto* const metrics = parts.metrics;
@@ -22,16 +22,15 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
     if (uring != nullptr && uring->poll()) ++ran;
     return ran;
   };
-  // Sleeps until something comes, with the ring's eventfd on meanwhile;
-  // work that finished while it was off is run instead.
-  const auto sleep = [&io, uring]() -> std::size_t {
-    if (uring == nullptr) return io.run_one();
-    uring->set_event_signalling(true);
-    const std::size_t ran = uring->poll() ? 1 : io.run_one();
-    uring->set_event_signalling(false);
-    return ran;
+  // Sleeps until something comes and runs it; false once `io` is stopped
+  // or out of work. With the ring, it sleeps in the ring (UringQueue says
+  // why), woken by Asio's events as well.
+  const auto sleep = [&io, uring]() -> bool {
+    if (uring == nullptr) return io.run_one() != 0;
+    uring->sleep();
+    io.poll();
+    return !io.stopped();
   };
-  if (uring != nullptr) uring->set_event_signalling(false);
   using Clock = std::chrono::steady_clock;
   using observability::PollOutcome;
   const auto count = [metrics](PollOutcome outcome) {
@@ -64,7 +63,7 @@ void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_l
       if (io.stopped()) return;
     }
     if (polling) count(ran > 0 ? PollOutcome::kCaught : PollOutcome::kSlept);
-    if (ran == 0 && sleep() == 0) return;
+    if (ran == 0 && !sleep()) return;
     window.idle_ended(Clock::now() - idle_start);
   }
 }

@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   };
   wait_hup();
 
+  daemon.use_io_uring(options.io_uring);
   std::string socket_path = cxxenstored::daemon::default_socket_path();
   if (options.live_update) {
     const std::string path =

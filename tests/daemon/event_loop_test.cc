@@ -7,6 +7,8 @@
 #include <sched.h>
 
 #include <atomic>
+#include <memory>
+#include <tuple>
 #include <thread>
 #include <vector>
 
@@ -21,13 +23,26 @@ namespace asio = boost::asio;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
-class EventLoop : public ::testing::TestWithParam<microseconds> {};
+// Each test with each poll limit, with and without an io_uring queue (then
+// the loop sleeps in the ring, woken by Asio's reactor too).
+class EventLoop : public ::testing::TestWithParam<std::tuple<microseconds, bool>> {
+ protected:
+  void run(asio::io_context& io) {
+    std::shared_ptr<connection::UringQueue> ring;
+    if (std::get<1>(GetParam())) {
+      auto opened = connection::UringQueue::open(io);
+      if (!opened) GTEST_SKIP() << "io_uring unavailable here";
+      ring = std::move(*opened);
+    }
+    run_event_loop(io, std::get<0>(GetParam()), {.uring = ring.get()});
+  }
+};
 
 TEST_P(EventLoop, ReturnsWhenOutOfWork) {
   asio::io_context io;
   int ran = 0;
   for (int i = 0; i < 3; ++i) asio::post(io, [&] { ++ran; });
-  run_event_loop(io, GetParam());
+  run(io);
   EXPECT_EQ(ran, 3);
 }
 
@@ -57,7 +72,7 @@ TEST_P(EventLoop, RunsHandlersPostedFromElsewhereAndTimers) {
       stop_when_done();
     });
   });
-  run_event_loop(io, GetParam());
+  run(io);
   poster.join();
   EXPECT_EQ(ran.load(), 50);
   EXPECT_TRUE(fired);
@@ -72,12 +87,13 @@ TEST_P(EventLoop, StopFromAHandlerEndsIt) {
     io.stop();
     asio::post(io, [&] { ++after_stop; });
   });
-  run_event_loop(io, GetParam());
+  run(io);
   EXPECT_EQ(after_stop, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(PollLimits, EventLoop,
-                         ::testing::Values(microseconds(0), microseconds(50), microseconds(1000)));
+                         ::testing::Combine(::testing::Values(microseconds(0), microseconds(50), microseconds(1000)),
+                                            ::testing::Bool()));
 
 // Posts `count` handlers a few microseconds apart (busy-waiting: a sleep
 // would take the timer slack, 50 µs), then stops the loop; returns how many

@@ -71,6 +71,42 @@ TEST_F(DaemonLifecycle, SigtermAsSoonAsTheSocketExistsEndsCleanly) {
   }
 }
 
+// Where the kernel offers io_uring the daemon's socket I/O goes through it
+// (the whole suite runs so); --no-io-uring, and kernels that refuse it, use
+// epoll and a system call per receive and send. That path serves the tools
+// and a watch alike, and says which it took.
+TEST_F(DaemonLifecycle, WithoutIoUringItServesThroughEpoll) {
+  if (is_reference()) GTEST_SKIP() << "--no-io-uring is cxxenstored's";
+  const std::filesystem::path dir = daemon().run_dir() / "no-io-uring";
+  std::filesystem::create_directories(dir);
+  const std::string socket = (dir / "socket").string();
+  Subprocess epoll_daemon = Subprocess::start({daemon().config().binary, "-N", "--no-io-uring"},
+                                              {{"XENSTORED_RUNDIR", dir.string()},
+                                               {"XENSTORED_PATH", std::nullopt},
+                                               {"LISTEN_FDS", std::nullopt},
+                                               {"NOTIFY_SOCKET", std::nullopt}});
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  struct stat st {};
+  while (stat(socket.c_str(), &st) != 0 && std::chrono::steady_clock::now() < deadline) {
+  }
+  ASSERT_EQ(stat(socket.c_str(), &st), 0) << "no socket after 10 s";
+  const auto at = [&](std::vector<std::string> argv) {
+    return Subprocess::start(std::move(argv), {{"XENSTORED_PATH", socket}}).wait(10s);
+  };
+  Subprocess watcher = Subprocess::start({tool("xenstore-watch"), "-n", "2", "/epoll"},
+                                         {{"XENSTORED_PATH", socket}});
+  ASSERT_EQ(watcher.read_stdout_until("/epoll\n", 10s), "/epoll\n");
+  EXPECT_TRUE(at({tool("xenstore-write"), "/epoll/a", "served"}).status.success());
+  const Completed read = at({tool("xenstore-read"), "/epoll/a"});
+  EXPECT_EQ(read.out, "served\n") << read.err;
+  const Completed watched = watcher.wait(10s);
+  EXPECT_EQ(watched.out, "/epoll\n/epoll/a\n");
+  ASSERT_EQ(kill(epoll_daemon.pid(), SIGTERM), 0);
+  const Completed end = epoll_daemon.wait(10s);
+  EXPECT_TRUE(end.status.success()) << end.status.describe();
+  EXPECT_NE(end.err.find("socket I/O through epoll"), std::string::npos) << end.err;
+}
+
 // A client killed while its watch is registered and an event is queued for
 // it must not disturb the daemon or the other clients.
 TEST_F(DaemonLifecycle, ClientKilledMidWatchLeavesOthersServed) {

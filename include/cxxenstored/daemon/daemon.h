@@ -41,6 +41,11 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
+  // Socket clients' I/O through an io_uring (where the kernel allows it
+  // and `wanted`), else epoll; logs which. Only for a caller whose event
+  // loop drives the ring (run_event_loop with uring_queue()), on the thread
+  // that runs it, before listen() or restore(); without it, epoll.
+  void use_io_uring(bool wanted);
   // Serves the sockets systemd passed, or else binds socket_path (creating
   // its directory, replacing a stale socket, mode 0600).
   Result<void> listen(const std::string& socket_path, const std::vector<int>& inherited_fds);

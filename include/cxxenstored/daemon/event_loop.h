@@ -20,12 +20,13 @@ bool polling_can_help();
 struct EventLoopParts {
   observability::Metrics* metrics = nullptr;       // how each polled idle period ended
   connection::LoopIdleness* idleness = nullptr;    // each moment it found nothing to do
-  connection::UringQueue* uring = nullptr;         // polled directly, its eventfd on only for sleeps
+  connection::UringQueue* uring = nullptr;         // polled each turn; the loop sleeps in it
 };
 
 // Runs `io` until it is stopped or out of work, like io_context::run(); with
 // a non-zero `poll_limit` it polls for new work for up to that long (as
-// PollWindow adapts it) before each sleep.
+// PollWindow adapts it) before each sleep. With a uring queue it runs
+// until `io` is stopped.
 void run_event_loop(boost::asio::io_context& io, std::chrono::nanoseconds poll_limit, EventLoopParts parts = {});
 
 }  // namespace cxxenstored::daemon

@@ -1,7 +1,8 @@
 // xsperf-echo: the bound for the read and transaction workloads. A
 // unix-socket server that sends every byte back unchanged: the least work
 // any server can do per round trip on this machine.
-//   xsperf-echo [--poll | --epoll | --uring] SOCKET_PATH     (runs until killed)
+//   xsperf-echo [--poll | --epoll | --epoll-peek | --uring | --uring-peek] SOCKET_PATH
+//   (runs until killed)
 // By default one thread per client, blocking I/O. With --poll each client's
 // thread first polls for input for up to 200 us after each reply, as
 // cxxenstored does before it sleeps: the bound for a server that never
@@ -10,7 +11,10 @@
 // and polls it the same way before it sleeps: the shape of any
 // single-threaded daemon (the C one, cxxenstored), so with many clients at
 // once (echo-tx) the bound of such a daemon. --uring is --epoll's shape on
-// io_uring (echo_uring.cc). Like the daemon, none of them polls
+// io_uring (echo_uring.cc). The -peek variants take each message out of
+// the socket only after echoing it (MSG_PEEK, echo, then a receive of the
+// same bytes), as cxxenstored does: on epoll that is a third system call
+// per message, on io_uring a linked entry in the same submission. Like the daemon, none of them polls
 // when it may run on one CPU only (polling there would only keep the client
 // off the CPU).
 #include "echo_uring.h"
@@ -147,7 +151,7 @@ int main(int argc, char** argv) {
   const std::string_view mode = argc == 3 ? argv[1] : "";
   if (argc < 2 || argc > 3 || argv[argc - 1][0] == '-' ||
       (argc == 3 && mode != "--poll" && mode != "--epoll" && mode != "--uring" && mode != "--uring-peek" && mode != "--epoll-peek")) {
-    std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll | --uring] SOCKET_PATH\n");
+    std::fprintf(stderr, "usage: xsperf-echo [--poll | --epoll | --epoll-peek | --uring | --uring-peek] SOCKET_PATH\n");
     return 2;
   }
   const char* path = argv[argc - 1];

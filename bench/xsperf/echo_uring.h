@@ -1,4 +1,4 @@
-// xsperf-echo --uring (echo_uring.cc).
+// xsperf-echo --uring and --uring-peek (echo_uring.cc).
 #pragma once
 
 #include <chrono>
@@ -7,7 +7,8 @@
 // each message (xsperf-echo --uring). Asks for completions without
 // sleeping for up to `poll_window` before it sleeps, like --epoll. Runs
 // until an error; returns the exit status, kUringUnavailable when the
-// kernel refuses io_uring.
+// kernel refuses io_uring. With `consume_after_reply` (--uring-peek) each
+// message is peeked at and taken out by a receive linked behind its echo.
 int serve_all_uring(int listen_fd, std::chrono::microseconds poll_window, bool consume_after_reply);
 
 inline constexpr int kUringUnavailable = 3;

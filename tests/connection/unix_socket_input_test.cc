@@ -5,7 +5,6 @@
 // requests meet a busy loop, or come several at once, is read outright.
 // Either way every byte is handed on exactly once, and input that came
 // while reading was paused is not forgotten.
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -23,6 +22,7 @@
 #include "cxxenstored/connection/loop_idleness.h"
 #include "cxxenstored/connection/unix_socket_transport.h"
 #include "cxxenstored/protocol/wire.h"
+#include "socket_test_messages.h"
 
 namespace cxxenstored::connection {
 namespace {
@@ -30,20 +30,8 @@ namespace {
 namespace asio = boost::asio;
 using Socket = asio::local::stream_protocol::socket;
 
-std::string message(std::uint32_t req_id, const std::string& payload) {
-  protocol::Header header{};
-  header.type = XS_READ;
-  header.req_id = req_id;
-  header.len = static_cast<std::uint32_t>(payload.size());
-  std::string bytes(reinterpret_cast<const char*>(&header), sizeof header);
-  return bytes + payload;
-}
-
-int unread_bytes(int fd) {
-  int n = -1;
-  ::ioctl(fd, FIONREAD, &n);
-  return n;
-}
+using testing_support::message;
+using testing_support::unread_bytes;
 
 class UnixSocketInputTest : public ::testing::Test {
  protected:

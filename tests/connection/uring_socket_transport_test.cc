@@ -8,7 +8,6 @@
 //
 // Skipped, saying why, where the kernel refuses io_uring (the daemon then
 // uses UnixSocketTransport, tested beside this).
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -27,6 +26,7 @@
 #include "cxxenstored/connection/uring_queue.h"
 #include "cxxenstored/connection/uring_socket_transport.h"
 #include "cxxenstored/protocol/wire.h"
+#include "socket_test_messages.h"
 
 namespace cxxenstored::connection {
 namespace {
@@ -35,20 +35,8 @@ namespace asio = boost::asio;
 using Socket = asio::local::stream_protocol::socket;
 using namespace std::chrono_literals;
 
-std::string message(std::uint32_t req_id, const std::string& payload) {
-  protocol::Header header{};
-  header.type = XS_READ;
-  header.req_id = req_id;
-  header.len = static_cast<std::uint32_t>(payload.size());
-  std::string bytes(reinterpret_cast<const char*>(&header), sizeof header);
-  return bytes + payload;
-}
-
-int unread_bytes(int fd) {
-  int n = -1;
-  ::ioctl(fd, FIONREAD, &n);
-  return n;
-}
+using testing_support::message;
+using testing_support::unread_bytes;
 
 const std::string kReplyHead(protocol::kHeaderSize, 'r');
 const std::string kReplyBody = "reply";

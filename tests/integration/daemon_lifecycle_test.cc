@@ -24,7 +24,29 @@ using namespace std::chrono_literals;
 
 std::string tool(const std::string& name) { return std::string(XENSTORE_TOOLS_DIR) + "/" + name; }
 
-class DaemonLifecycle : public DaemonTest {};
+class DaemonLifecycle : public DaemonTest {
+ protected:
+  // A daemon of our own beside the fixture's, serving `dir`/socket, in the
+  // foreground, with nothing inherited from the fixture's environment.
+  Subprocess start_own_daemon(const std::filesystem::path& dir, std::vector<std::string> args) {
+    std::vector<std::string> argv = {daemon().config().binary, "-N"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Subprocess::start(argv, {{"XENSTORED_RUNDIR", dir.string()},
+                                    {"XENSTORED_PATH", std::nullopt},
+                                    {"LISTEN_FDS", std::nullopt},
+                                    {"NOTIFY_SOCKET", std::nullopt}});
+  }
+  // Waits (busily: a signal sent the moment it appears is the point of
+  // one test) up to 10 s for `socket` to exist.
+  static bool socket_appears(const std::string& socket) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    struct stat st {};
+    while (stat(socket.c_str(), &st) != 0) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+    }
+    return true;
+  }
+};
 
 TEST_F(DaemonLifecycle, PidFileHoldsTheDaemonsPid) {
   std::ifstream in(daemon().pid_file());
@@ -53,16 +75,8 @@ TEST_F(DaemonLifecycle, SigtermAsSoonAsTheSocketExistsEndsCleanly) {
   for (int round = 0; round < 20; ++round) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    Subprocess early = Subprocess::start({daemon().config().binary, "-N", "--pid-file", pid_file},
-                                         {{"XENSTORED_RUNDIR", dir.string()},
-                                          {"XENSTORED_PATH", std::nullopt},
-                                          {"LISTEN_FDS", std::nullopt},
-                                          {"NOTIFY_SOCKET", std::nullopt}});
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    struct stat st {};
-    while (stat(socket.c_str(), &st) != 0 && std::chrono::steady_clock::now() < deadline) {
-    }
-    ASSERT_EQ(stat(socket.c_str(), &st), 0) << "round " << round << ": no socket after 10 s";
+    Subprocess early = start_own_daemon(dir, {"--pid-file", pid_file});
+    ASSERT_TRUE(socket_appears(socket)) << "round " << round << ": no socket after 10 s";
     ASSERT_EQ(kill(early.pid(), SIGTERM), 0);
     const Completed end = early.wait(10s);
     EXPECT_TRUE(end.status.success()) << "round " << round << ": " << end.status.describe() << "\n"
@@ -80,16 +94,8 @@ TEST_F(DaemonLifecycle, WithoutIoUringItServesThroughEpoll) {
   const std::filesystem::path dir = daemon().run_dir() / "no-io-uring";
   std::filesystem::create_directories(dir);
   const std::string socket = (dir / "socket").string();
-  Subprocess epoll_daemon = Subprocess::start({daemon().config().binary, "-N", "--no-io-uring"},
-                                              {{"XENSTORED_RUNDIR", dir.string()},
-                                               {"XENSTORED_PATH", std::nullopt},
-                                               {"LISTEN_FDS", std::nullopt},
-                                               {"NOTIFY_SOCKET", std::nullopt}});
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  struct stat st {};
-  while (stat(socket.c_str(), &st) != 0 && std::chrono::steady_clock::now() < deadline) {
-  }
-  ASSERT_EQ(stat(socket.c_str(), &st), 0) << "no socket after 10 s";
+  Subprocess epoll_daemon = start_own_daemon(dir, {"--no-io-uring"});
+  ASSERT_TRUE(socket_appears(socket)) << "no socket after 10 s";
   const auto at = [&](std::vector<std::string> argv) {
     return Subprocess::start(std::move(argv), {{"XENSTORED_PATH", socket}}).wait(10s);
   };

@@ -14,7 +14,7 @@
 
 namespace cxxenstored::connection {
 
-class UringSocketTransport::Impl : public UringQueue::Client, public std::enable_shared_from_this<Impl> {
+class UringSocketTransport::Impl final : public UringQueue::Client, public std::enable_shared_from_this<Impl> {
  public:
   Impl(int fd, UringQueue& queue) : fd_(fd), queue_(&queue) {}
   // The descriptor is closed only here, when no operation of ours is in

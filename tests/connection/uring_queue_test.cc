@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // Counts completions of the receives it prepares.
-class Receiver : public UringQueue::Client, public std::enable_shared_from_this<Receiver> {
+class Receiver final : public UringQueue::Client, public std::enable_shared_from_this<Receiver> {
  public:
   void receive(UringQueue& queue, int fd) {
     io_uring_sqe* sqe = queue.prepare(shared_from_this(), 1);

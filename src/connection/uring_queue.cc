@@ -1,8 +1,6 @@
 #include "cxxenstored/connection/uring_queue.h"
 
 #include <liburing.h>
-#include <unistd.h>
-
 #include <poll.h>
 
 #include <cerrno>
@@ -51,13 +49,18 @@ UringQueue::~UringQueue() {
   slots_.clear();
 }
 
-io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t op) {
+io_uring_sqe* UringQueue::next_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
   if (sqe == nullptr) {  // the submission queue is full: hand it over first
     last_prepared_ = nullptr;
     io_uring_submit(ring_.get());
     sqe = io_uring_get_sqe(ring_.get());
   }
+  return sqe;
+}
+
+io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t op) {
+  io_uring_sqe* sqe = next_sqe();
   std::uint32_t slot;
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());
@@ -121,11 +124,7 @@ bool UringQueue::poll() {
 
 void UringQueue::sleep() {
   if (!reactor_watched_) {
-    io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
-    if (sqe == nullptr) {
-      io_uring_submit(ring_.get());
-      sqe = io_uring_get_sqe(ring_.get());
-    }
+    io_uring_sqe* sqe = next_sqe();
     io_uring_prep_poll_add(sqe, reactor_fd_, POLLIN);
     io_uring_sqe_set_data64(sqe, kReactorPoll);
     reactor_watched_ = true;
@@ -137,8 +136,7 @@ void UringQueue::sleep() {
   pump();
 }
 
-bool UringQueue::deliver_completions() {
-  bool delivered = false;
+void UringQueue::deliver_completions() {
   io_uring_cqe* cqe = nullptr;
   while (io_uring_peek_cqe(ring_.get(), &cqe) == 0) {
     const std::uint64_t data = io_uring_cqe_get_data64(cqe);
@@ -154,9 +152,7 @@ bool UringQueue::deliver_completions() {
     Slot done = std::move(slots_[slot]);
     free_slots_.push_back(slot);
     done.client->on_completion(done.op, result);
-    delivered = true;
   }
-  return delivered;
 }
 
 void UringQueue::settle(std::chrono::milliseconds limit) {

@@ -92,7 +92,8 @@ class UringQueue : public std::enable_shared_from_this<UringQueue> {
   UringQueue(boost::asio::io_context& io, std::unique_ptr<io_uring> ring, int reactor_fd);
   void pump();
   void pump_soon();
-  bool deliver_completions();
+  io_uring_sqe* next_sqe();
+  void deliver_completions();
   bool kernel_holds_work() const;
 
   boost::asio::io_context& io_;

@@ -112,9 +112,8 @@ class Daemon {
 
   boost::asio::io_context& io_;
   connection::LoopIdleness loop_idleness_;  // before connections_: its transports read it
-  // Socket I/O, where the kernel offers io_uring and --no-io-uring is not
-  // given (else null: epoll). Before connections_: it outlives their
-  // transports.
+  // Socket I/O once use_io_uring() has opened it (else null: epoll).
+  // Before connections_: it outlives their transports.
   std::shared_ptr<connection::UringQueue> uring_;
   // Time for connections (request latency, the watch-event timeout).
   connection::SteadyClock clock_;

@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <tuple>
 #include <thread>
@@ -27,11 +28,19 @@ using std::chrono::milliseconds;
 // the loop sleeps in the ring, woken by Asio's reactor too).
 class EventLoop : public ::testing::TestWithParam<std::tuple<microseconds, bool>> {
  protected:
+  void SetUp() override {
+    if (!with_ring()) return;
+    asio::io_context probe;
+    asio::steady_timer work(probe);  // gives it an epoll set
+    if (auto opened = connection::UringQueue::open(probe); !opened)
+      GTEST_SKIP() << "io_uring unavailable here: " << std::strerror(opened.error().code);
+  }
+  bool with_ring() const { return std::get<1>(GetParam()); }
   void run(asio::io_context& io) {
     std::shared_ptr<connection::UringQueue> ring;
-    if (std::get<1>(GetParam())) {
+    if (with_ring()) {
       auto opened = connection::UringQueue::open(io);
-      if (!opened) GTEST_SKIP() << "io_uring unavailable here";
+      ASSERT_TRUE(opened) << std::strerror(opened.error().code);
       ring = std::move(*opened);
     }
     run_event_loop(io, std::get<0>(GetParam()), {.uring = ring.get()});

@@ -35,13 +35,12 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   void send(std::string_view head, std::string body) {
     if (finished_) return;
     output_.push(head, std::move(body));
-    if (!writing_ && corks_ == 0 && !output_.empty()) write_front();
+    if (!writing_ && output_.ready_to_send()) write_front();
   }
 
-  void cork() { ++corks_; }
+  void cork() { output_.cork(); }
   void uncork() {
-    if (corks_ > 0 && --corks_ > 0) return;
-    if (!writing_ && !finished_ && !output_.empty()) write_front();
+    if (output_.uncork() && !writing_ && !finished_ && output_.ready_to_send()) write_front();
   }
 
   std::size_t pending() const { return output_.pending(); }
@@ -204,7 +203,6 @@ class UnixSocketTransport::Impl : public std::enable_shared_from_this<Impl> {
   bool reading_ = false;
   bool expect_lone_request_ = false;  // peek, answer, then consume (read_more)
   bool writing_ = false;
-  int corks_ = 0;  // cork() calls not yet matched by uncork()
   bool paused_ = false;
   bool finished_ = false;
 };

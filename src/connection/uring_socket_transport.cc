@@ -31,13 +31,12 @@ class UringSocketTransport::Impl final : public UringQueue::Client, public std::
   void send(std::string_view head, std::string body) {
     if (finished_) return;
     output_.push(head, std::move(body));
-    if (!sending_ && corks_ == 0 && !output_.empty()) send_front();
+    if (!sending_ && output_.ready_to_send()) send_front();
   }
 
-  void cork() { ++corks_; }
+  void cork() { output_.cork(); }
   void uncork() {
-    if (corks_ > 0 && --corks_ > 0) return;
-    if (!sending_ && !finished_ && !output_.empty()) send_front();
+    if (output_.uncork() && !sending_ && !finished_ && output_.ready_to_send()) send_front();
   }
 
   std::size_t pending() const { return output_.pending(); }
@@ -139,7 +138,7 @@ class UringSocketTransport::Impl final : public UringQueue::Client, public std::
     if (queue_->is_last_prepared(last_send_, this)) {
       last_send_->flags |= IOSQE_IO_LINK;
       consume();
-    } else if (sending_ || (corks_ > 0 && !output_.empty())) {
+    } else if (sending_ || (!output_.empty() && !output_.ready_to_send())) {
       consume_after_send_ = true;
     } else {
       consume();
@@ -200,7 +199,7 @@ class UringSocketTransport::Impl final : public UringQueue::Client, public std::
     }
     output_.drop_sent(static_cast<std::size_t>(result));
     if (consume_after_send_ && !consuming_) consume();
-    if (!output_.empty() && corks_ == 0) send_front();
+    if (output_.ready_to_send()) send_front();
     if (!output_.empty()) {
       if (handlers_.on_progress) handlers_.on_progress();
     } else if (handlers_.on_drained) {
@@ -221,7 +220,6 @@ class UringSocketTransport::Impl final : public UringQueue::Client, public std::
   bool consuming_ = false;
   bool consume_after_send_ = false;
   bool sending_ = false;
-  int corks_ = 0;
   bool paused_ = false;
   bool finished_ = false;
 };

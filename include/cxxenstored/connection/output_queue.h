@@ -37,6 +37,13 @@ class OutputQueue {
   bool empty() const { return queue_.empty(); }
   std::size_t pending() const { return pending_; }
 
+  // Transport::cork()/uncork(): while corked, messages only queue; they
+  // nest. uncork() says whether the last cork is gone.
+  void cork() { ++corks_; }
+  bool uncork() { return corks_ == 0 || --corks_ == 0; }
+  // Whether queued bytes may be handed to the socket now.
+  bool ready_to_send() const { return corks_ == 0 && !queue_.empty(); }
+
  private:
   // A message: its header, then its payload (raw bytes have no head).
   struct Pending {
@@ -50,6 +57,7 @@ class OutputQueue {
   std::deque<Pending> queue_;  // element addresses stay put: a write in flight points into them
   std::size_t front_sent_ = 0;  // bytes of queue_.front() already sent
   std::size_t pending_ = 0;
+  int corks_ = 0;  // cork() calls not yet matched by uncork()
 };
 
 }  // namespace cxxenstored::connection

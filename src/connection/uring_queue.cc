@@ -52,7 +52,6 @@ UringQueue::~UringQueue() {
 io_uring_sqe* UringQueue::next_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
   if (sqe == nullptr) {  // the submission queue is full: hand it over first
-    last_prepared_ = nullptr;
     io_uring_submit(ring_.get());
     sqe = io_uring_get_sqe(ring_.get());
   }
@@ -69,10 +68,8 @@ io_uring_sqe* UringQueue::prepare(std::shared_ptr<Client> client, std::uint32_t 
     slot = free_slots_.back();
     free_slots_.pop_back();
   }
-  last_client_ = client.get();
   slots_[slot] = Slot{std::move(client), op};
   io_uring_sqe_set_data64(sqe, slot);
-  last_prepared_ = sqe;
   pump_soon();
   return sqe;
 }
@@ -94,14 +91,12 @@ void UringQueue::pump() {
   if (pumping_) return;
   pumping_ = true;
   for (int round = 0; round < kMaxRoundsPerPass && work_waiting(); ++round) {
-    last_prepared_ = nullptr;
     // Submits what was prepared and finishes the kernel's deferred work,
     // whose completions are then ours to deliver; no system call when
     // only completions wait.
     if (io_uring_sq_ready(ring_.get()) > 0 || kernel_holds_work()) io_uring_submit_and_get_events(ring_.get());
     deliver_completions();
   }
-  last_prepared_ = nullptr;
   pumping_ = false;
   if (io_uring_sq_ready(ring_.get()) > 0) pump_soon();  // the last round's own entries
 }
@@ -129,7 +124,6 @@ void UringQueue::sleep() {
     io_uring_sqe_set_data64(sqe, kReactorPoll);
     reactor_watched_ = true;
   }
-  last_prepared_ = nullptr;
   // Returns at once if anything finished meanwhile (the kernel runs its
   // deferred work before it waits), or for a signal.
   io_uring_submit_and_wait(ring_.get(), 1);
@@ -164,7 +158,6 @@ void UringQueue::settle(std::chrono::milliseconds limit) {
     __kernel_timespec timeout{};
     timeout.tv_sec = ns / 1000000000;
     timeout.tv_nsec = ns % 1000000000;
-    last_prepared_ = nullptr;
     io_uring_cqe* cqe = nullptr;
     const int r = io_uring_submit_and_wait_timeout(ring_.get(), &cqe, 1, &timeout, nullptr);
     if (r < 0 && r != -EINTR && r != -ETIME) return;  // the ring cannot wait: nothing more will come

@@ -54,12 +54,6 @@ class UringQueue : public std::enable_shared_from_this<UringQueue> {
   // `io` if none is under way). The queue keeps `client` alive until it has
   // delivered the completion.
   io_uring_sqe* prepare(std::shared_ptr<Client> client, std::uint32_t op);
-  // Whether `sqe`, prepared for `client`, is the newest entry and not yet
-  // submitted: only then may the next one be linked behind it
-  // (IOSQE_IO_LINK chains neighbours; a submitted entry's place is reused).
-  bool is_last_prepared(const io_uring_sqe* sqe, const Client* client) const {
-    return sqe != nullptr && sqe == last_prepared_ && client == last_client_;
-  }
   boost::asio::io_context::executor_type executor() { return io_.get_executor(); }
 
   // A transport has handed on input that is still in its socket (from
@@ -103,8 +97,6 @@ class UringQueue : public std::enable_shared_from_this<UringQueue> {
   std::vector<Slot> slots_;        // operations in flight, by user_data
   std::vector<std::uint32_t> free_slots_;
   std::size_t unsettled_ = 0;      // transports with input handed on still in the socket
-  io_uring_sqe* last_prepared_ = nullptr;
-  const Client* last_client_ = nullptr;
   bool pumping_ = false;
   bool pump_posted_ = false;
 };

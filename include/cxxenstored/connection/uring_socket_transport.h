@@ -4,10 +4,10 @@
 // the kernel all their replies and next receives together.
 //
 // Each request is peeked at, answered, and taken out of the socket only
-// behind its reply (a linked receive): taking bytes out of a unix socket
-// wakes every thread waiting on the sender's socket, the client blocked for
-// our reply included, which would otherwise often be woken twice, once for
-// nothing. The bytes of a request stay in the socket until it is answered,
+// right behind its reply (the next entry of the same submission): taking
+// bytes out of a unix socket wakes every thread waiting on the sender's
+// socket, the client blocked for our reply included, which would otherwise
+// often be woken twice, once for nothing. The bytes of a request stay in the socket until it is answered,
 // which also keeps them safe across live update (UringQueue::settle).
 #pragma once
 

@@ -32,6 +32,10 @@
 #             CPUs C (taskset lists, e.g. 0:1). Unpinned, the scheduler puts
 #             client and daemon on one CPU in some runs and on two in others,
 #             and on a VM the two differ by more than the daemons do.
+# --nice N    run every daemon (and the echo servers) at niceness N, all
+#             alike (e.g. -10: the server side weighs more than its clients
+#             with the scheduler, so a client it wakes does not preempt it;
+#             docs/performance.md). Default: unchanged (0).
 #
 # Daemons are started with ../shared/reference-daemons/start-peer.sh (or
 # $XS_REFERENCE_DAEMONS/start-peer.sh): cxenstored, oxenstored (with
@@ -55,6 +59,7 @@ memory_nodes=1000000
 memory_seconds=900
 out=""
 pin=""
+niceness=""
 
 die() { echo "bench-compare: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -70,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--memory-seconds) memory_seconds=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--pin) pin=$2; shift 2 ;;
+	--nice) niceness=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
@@ -96,6 +102,10 @@ if [ -n "$pin" ]; then
 	command -v taskset >/dev/null || die "--pin needs taskset (util-linux)"
 	server_on=(taskset -c "${pin%%:*}")
 	client_on=(taskset -c "${pin#*:}")
+fi
+if [ -n "$niceness" ]; then
+	case $niceness in -[0-9]* | [0-9]*) ;; *) die "--nice wants a niceness, e.g. -10" ;; esac
+	server_on+=(nice -n "$niceness")
 fi
 
 [ -n "$out" ] || out=$(mktemp -d /tmp/bench-compare.XXXXXX)
@@ -237,6 +247,7 @@ echo
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
 echo "reps: $reps$([ $quick = 1 ] && echo ' (quick)')"
 echo "pinned: $([ -n "$pin" ] && echo "daemons on CPUs ${pin%%:*}, xsperf on CPUs ${pin#*:}" || echo no)"
+echo "daemons' niceness: ${niceness:-unchanged (0)}"
 echo
 awk -v daemons="$daemons" -v workloads="$workloads" '
 function field(line, key,   re, m) {

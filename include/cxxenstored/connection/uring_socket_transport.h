@@ -7,8 +7,9 @@
 // right behind its reply (the next entry of the same submission): taking
 // bytes out of a unix socket wakes every thread waiting on the sender's
 // socket, the client blocked for our reply included, which would otherwise
-// often be woken twice, once for nothing. The bytes of a request stay in the socket until it is answered,
-// which also keeps them safe across live update (UringQueue::settle).
+// often be woken twice, once for nothing. The bytes of a request stay in
+// the socket until it is answered, which also keeps them safe across live
+// update (UringQueue::settle).
 #pragma once
 
 #include <memory>

@@ -5,35 +5,28 @@
 // requests meet a busy loop, or come several at once, is read outright.
 // Either way every byte is handed on exactly once, and input that came
 // while reading was paused is not forgotten.
-#include <sys/socket.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <gtest/gtest.h>
 
 #include "cxxenstored/connection/loop_idleness.h"
 #include "cxxenstored/connection/unix_socket_transport.h"
 #include "cxxenstored/protocol/wire.h"
-#include "socket_test_messages.h"
+#include "socket_transport_fixture.h"
 
 namespace cxxenstored::connection {
 namespace {
 
 namespace asio = boost::asio;
-using Socket = asio::local::stream_protocol::socket;
+using namespace std::chrono_literals;
 
 using testing_support::message;
 using testing_support::unread_bytes;
 
-class UnixSocketInputTest : public ::testing::Test {
+class UnixSocketInputTest : public testing_support::SocketTransportFixture {
  protected:
   void SetUp() override {
     Socket ours(io_);
@@ -56,44 +49,8 @@ class UnixSocketInputTest : public ::testing::Test {
     io_.poll();
   }
 
-  void send_from_peer(const std::string& bytes) {
-    ASSERT_EQ(::send(peer_.native_handle(), bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
-  }
-
-  // Runs the transport's handlers until `done` holds (or half a second
-  // passes).
-  template <typename Done>
-  void run_until(Done done) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      io_.poll();
-      io_.restart();
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-  }
-
-  // Sends `bytes` from the peer and waits for the transport to hand them on.
-  void deliver(const std::string& bytes) {
-    const std::size_t before = reads_.size();
-    send_from_peer(bytes);
-    run_until([&] { return reads_.size() > before; });
-    ASSERT_EQ(reads_.size(), before + 1);
-  }
-
-  struct Read {
-    std::string bytes;
-    int left_in_socket = -1;  // bytes still in the socket while these were handed on
-    bool reply_with_peer = false;
-  };
-
-  asio::io_context io_;
-  // As in the daemon, the loop always has other work, so it asks epoll for
-  // news even while this transport waits for nothing.
-  asio::executor_work_guard<asio::io_context::executor_type> busy_{io_.get_executor()};
-  Socket peer_{io_};
   LoopIdleness idleness_;
   std::unique_ptr<UnixSocketTransport> transport_;
-  std::vector<Read> reads_;
   bool reply_on_data_ = false;
   bool pause_on_data_ = false;
   std::optional<CloseReason> closed_;
@@ -118,7 +75,7 @@ TEST_F(UnixSocketInputTest, ALoneClientsRequestsLeaveTheSocketAfterTheirReplies)
   }
   // Then taken out, once: nothing is left to read again.
   EXPECT_EQ(unread_bytes(transport_->native_fd()), 0);
-  run_until([] { return false; });
+  run_for(500ms);
   EXPECT_EQ(reads_.size(), 3u);
   EXPECT_EQ(unread_bytes(peer_.native_handle()), static_cast<int>(3 * (protocol::kHeaderSize + 5)));
 }
@@ -183,7 +140,7 @@ TEST_F(UnixSocketInputTest, InputThatCameWhilePausedIsReadOnResume) {
     // The socket signals this while nothing waits for input.
     const std::string second = message(2, "/second");
     send_from_peer(second);
-    run_until([] { return false; });  // time enough to read it, were it read
+    run_for(500ms);  // time enough to read it, were it read
     ASSERT_EQ(reads_.size(), 2u);
     pause_on_data_ = false;
     idleness_.set_was_idle(idle);

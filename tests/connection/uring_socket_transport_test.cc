@@ -26,13 +26,12 @@
 #include "cxxenstored/connection/uring_queue.h"
 #include "cxxenstored/connection/uring_socket_transport.h"
 #include "cxxenstored/protocol/wire.h"
-#include "socket_test_messages.h"
+#include "socket_transport_fixture.h"
 
 namespace cxxenstored::connection {
 namespace {
 
 namespace asio = boost::asio;
-using Socket = asio::local::stream_protocol::socket;
 using namespace std::chrono_literals;
 
 using testing_support::message;
@@ -41,7 +40,7 @@ using testing_support::unread_bytes;
 const std::string kReplyHead(protocol::kHeaderSize, 'r');
 const std::string kReplyBody = "reply";
 
-class UringSocketTransportTest : public ::testing::Test {
+class UringSocketTransportTest : public testing_support::SocketTransportFixture {
  protected:
   void SetUp() override {
     auto queue = UringQueue::open(io_);
@@ -68,34 +67,10 @@ class UringSocketTransportTest : public ::testing::Test {
     turn();
   }
 
-  void send_from_peer(const std::string& bytes) {
-    ASSERT_EQ(::send(peer_.native_handle(), bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
-  }
-
   // One turn of the daemon's event loop: Asio's handlers, then the ring.
-  void turn() {
-    io_.poll();
-    io_.restart();
+  void turn() override {
+    SocketTransportFixture::turn();
     queue_->poll();
-  }
-
-  // Runs the loop until `done` holds (or `limit` passes).
-  template <typename Done>
-  void run_until(Done done, std::chrono::milliseconds limit = 2000ms) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      turn();
-      std::this_thread::sleep_for(200us);
-    }
-  }
-  void run_for(std::chrono::milliseconds time) { run_until([] { return false; }, time); }
-
-  // Sends `bytes` from the peer and waits for the transport to hand them on.
-  void deliver(const std::string& bytes) {
-    const std::size_t before = reads_.size();
-    send_from_peer(bytes);
-    run_until([&] { return reads_.size() > before; });
-    ASSERT_EQ(reads_.size(), before + 1);
   }
 
   // Reads from the peer, running the loop meanwhile, until `size` bytes
@@ -113,18 +88,9 @@ class UringSocketTransportTest : public ::testing::Test {
     return got;
   }
 
-  struct Read {
-    std::string bytes;
-    int left_in_socket = -1;  // bytes in the socket while these were handed on
-  };
-
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> busy_{io_.get_executor()};
-  Socket peer_{io_};
   std::shared_ptr<UringQueue> queue_;  // before transport_: outlives it
   int fd_ = -1;
   std::unique_ptr<UringSocketTransport> transport_;
-  std::vector<Read> reads_;
   bool reply_on_data_ = false;
   bool pause_on_data_ = false;
   bool close_on_data_ = false;

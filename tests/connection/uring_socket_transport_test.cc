@@ -17,11 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <gtest/gtest.h>
 
 #include "cxxenstored/connection/uring_queue.h"
 #include "cxxenstored/connection/uring_socket_transport.h"
